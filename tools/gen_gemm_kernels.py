@@ -1,0 +1,62 @@
+#!/usr/bin/env python3
+"""Rewrites the GEMM micro-kernels (kernel6 .. kernel1) in VectorKernels.java.
+
+Usage: python3 tools/gen_gemm_kernels.py bgevl-core/src/main/java/dev/bgevl/tensor/VectorKernels.java
+The kernels are written out per row count so every accumulator is a Java local the JIT keeps
+in a register; edit this script, not the generated methods."""
+def kernel(mr):
+    L=[]
+    L.append(f"  /** {mr} row{'s' if mr>1 else ''} × 2 vectors of panel columns, the whole K in registers. */")
+    L.append(f"  private static void kernel{mr}(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,")
+    L.append(f"      int col, float[] bias, Activation act, boolean add) {{")
+    for r in range(mr):
+        L.append(f"    FloatVector c{r}0 = FloatVector.zero(F), c{r}1 = FloatVector.zero(F);")
+    for r in range(mr):
+        L.append(f"    int x{r} = xo + {r} * k;")
+    L.append(f"    for (int kk = 0; kk < k; kk++, wo += NR) {{")
+    L.append(f"      FloatVector b0 = FloatVector.fromArray(F, w, wo);")
+    L.append(f"      FloatVector b1 = FloatVector.fromArray(F, w, wo + L);")
+    for r in range(mr):
+        L.append(f"      FloatVector a{r} = FloatVector.broadcast(F, x[x{r} + kk]);")
+        L.append(f"      c{r}0 = a{r}.fma(b0, c{r}0);")
+        L.append(f"      c{r}1 = a{r}.fma(b1, c{r}1);")
+    L.append("    }")
+    L.append("    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.")
+    for masked in (False, True):
+        if not masked:
+            L.append("    if (col + NR <= n) {")
+            L.append("      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);")
+            L.append("      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);")
+            m0=m1=""
+        else:
+            L.append("    } else {")
+            L.append("      VectorMask<Float> m0 = F.indexInRange(col, n);")
+            L.append("      VectorMask<Float> m1 = F.indexInRange(col + L, n);")
+            L.append("      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);")
+            L.append("      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);")
+            m0=", m0"; m1=", m1"
+        for r in range(mr):
+            L.append(f"      int y{r} = yo + {r} * n + col;")
+            L.append(f"      c{r}0 = c{r}0.add(d0);")
+            L.append(f"      c{r}1 = c{r}1.add(d1);")
+            L.append(f"      if (add) {{")
+            L.append(f"        c{r}0 = FloatVector.fromArray(F, y, y{r}{m0}).add(c{r}0);")
+            L.append(f"        c{r}1 = FloatVector.fromArray(F, y, y{r} + L{m1}).add(c{r}1);")
+            L.append(f"      }}")
+            L.append(f"      c{r}0.intoArray(y, y{r}{m0});")
+            L.append(f"      c{r}1.intoArray(y, y{r} + L{m1});")
+    L.append("    }")
+    L.append("    if (act != Activation.NONE && !add) {")
+    L.append("      int cols = Math.min(NR, n - col);")
+    for r in range(mr):
+        L.append(f"      activateRow(y, yo + {r} * n + col, cols, act);")
+    L.append("    }")
+    L.append("  }")
+    return "\n".join(L)
+import sys
+f=sys.argv[1]
+s=open(f).read()
+a=s.index('  /** 6 rows × 2 vectors')
+b=s.index('  /** The activation of y[off, off + n) in place')
+s=s[:a]+"\n\n".join(kernel(m) for m in (6,5,4,3,2,1))+"\n\n"+s[b:]
+open(f,'w').write(s)
