@@ -137,7 +137,7 @@ public final class Roofline {
     }
     Linear lin = Linear.pack(w, null, s.n(), s.k());
     float[] y = new float[s.m() * s.n()];
-    int reps = (int) Math.max(1, (cpuTime ? 1e10 : 2e8) / s.flops());
+    int reps = (int) Math.max(1, (cpuTime ? 3e10 : 2e8) / s.flops());
     for (int i = 0; i < Math.max(20, (cpuTime ? 1 : 4) * reps); i++) {
       lin.apply(x, s.m(), y, Activation.NONE);
     }
@@ -153,7 +153,7 @@ public final class Roofline {
   }
 
   static Map<String, Double> numpy(int trials) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder("python3", "-c", String.format(Locale.ROOT, NUMPY, cpuTime ? "True" : "False", cpuTime ? "1e10" : "2e8", trials));
+    ProcessBuilder pb = new ProcessBuilder("python3", "-c", String.format(Locale.ROOT, NUMPY, cpuTime ? "True" : "False", cpuTime ? "3e10" : "2e8", trials));
     pb.environment().remove("OPENBLAS_CORETYPE");
     pb.environment().remove("OPENBLAS_L2_SIZE");
     pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(Parallel.threads()));

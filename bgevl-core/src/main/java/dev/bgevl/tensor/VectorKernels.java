@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -768,13 +769,28 @@ final class VectorKernels implements Kernels {
     return e.blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
   }
 
-  /** Sum of the lanes in lane order: the same bits compiled or interpreted. */
-  static float sumLanes(FloatVector v) {
-    float s = 0f;
-    for (int i = 0; i < L; i++) {
-      s += v.lane(i);
+  /** Shuffles that rotate lanes by L/2, L/4, ..., 1: a fixed pairwise reduction tree. */
+  private static final VectorShuffle<Float>[] HALVES = halves();
+
+  @SuppressWarnings("unchecked")
+  private static VectorShuffle<Float>[] halves() {
+    int steps = Integer.numberOfTrailingZeros(L);
+    VectorShuffle<Float>[] sh = new VectorShuffle[steps];
+    for (int i = 0, d = L / 2; i < steps; i++, d /= 2) {
+      sh[i] = VectorShuffle.iota(F, d, 1, true);
     }
-    return s;
+    return sh;
+  }
+
+  /**
+   * Sum of the lanes by a fixed pairwise tree (lane i + lane i + L/2, ...): exact adds in an order
+   * that does not depend on the JIT, unlike {@code reduceLanes(ADD)}.
+   */
+  static float sumLanes(FloatVector v) {
+    for (VectorShuffle<Float> sh : HALVES) {
+      v = v.add(v.rearrange(sh));
+    }
+    return v.lane(0);
   }
 
   private static final float SQRT1_2 = (float) (1.0 / Math.sqrt(2.0));
@@ -975,25 +991,20 @@ final class VectorKernels implements Kernels {
     }
   }
 
-  private static void softmaxRow(float[] x, int o, int n) {
+  static void softmaxRow(float[] x, int o, int n) {
     FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
     int i = 0;
     for (int bound = F.loopBound(n); i < bound; i += L) {
       vmax = vmax.max(FloatVector.fromArray(F, x, o + i));
     }
-    float max = vmax.reduceLanes(VectorOperators.MAX);
+    float max = vmax.reduceLanes(VectorOperators.MAX); // max is exact in any order
     for (; i < n; i++) {
       max = Math.max(max, x[o + i]);
     }
     FloatVector vm = FloatVector.broadcast(F, max);
     FloatVector vs = FloatVector.zero(F);
-    i = 0;
-    for (int bound = F.loopBound(n); i < bound; i += L) {
-      FloatVector e = exp(FloatVector.fromArray(F, x, o + i).sub(vm));
-      e.intoArray(x, o + i);
-      vs = vs.add(e);
-    }
-    if (i < n) {
+    // One loop with a mask on every step, so exp has a single hot call site that the JIT inlines.
+    for (i = 0; i < n; i += L) {
       VectorMask<Float> m = F.indexInRange(i, n);
       FloatVector e = exp(FloatVector.fromArray(F, x, o + i, m).sub(vm));
       e.intoArray(x, o + i, m);
@@ -1030,11 +1041,11 @@ final class VectorKernels implements Kernels {
     if (scratch[0].length < headDim * seqPad) {
       scratch[0] = new float[headDim * seqPad];
     }
-    if (scratch[1].length < seqPad + headDim) {
-      scratch[1] = new float[seqPad + headDim];
+    if (scratch[1].length < 2 * (seqPad + headDim)) {
+      scratch[1] = new float[2 * (seqPad + headDim)];
     }
     float[] kt = scratch[0];
-    float[] s = scratch[1];
+    float[] s = scratch[1]; // [scores A | scores B | q A | q B]
     // kᵀ, zero-padded to whole vectors: scores for L keys come from one fma chain over d.
     for (int j = 0; j < keysMax; j++) {
       int ko = (row0 + j) * stride + hidden + h * headDim;
@@ -1045,8 +1056,28 @@ final class VectorKernels implements Kernels {
     for (int d = 0; d < headDim; d++) {
       java.util.Arrays.fill(kt, d * seqPad + keysMax, (d + 1) * seqPad, 0f);
     }
-    int qs = seqPad; // q·scale lives after the scores in s
-    for (int i = 0; i < seq; i++) {
+    int sb = seqPad;
+    int qa = 2 * seqPad;
+    int qb = qa + headDim;
+    int vo = row0 * stride + 2 * hidden + h * headDim;
+    int i = 0;
+    if (!causal && keysMax > 0) {
+      // Two queries at a time: they see the same keys, so each kᵀ and v load feeds two rows
+      // (8 independent fma chains instead of 4). Each output's chain is the one-row chain.
+      for (; i + 1 < seq; i += 2) {
+        int qo = (row0 + i) * stride + h * headDim;
+        for (int d = 0; d < headDim; d++) {
+          s[qa + d] = qkv[qo + d] * scale;
+          s[qb + d] = qkv[qo + stride + d] * scale;
+        }
+        scores2(s, qa, qb, sb, kt, seqPad, headDim, keysMax);
+        softmaxRow(s, 0, keysMax);
+        softmaxRow(s, sb, keysMax);
+        int oo = (row0 + i) * hidden + h * headDim;
+        weightedValues2(s, sb, keysMax, qkv, vo, stride, headDim, out, oo, oo + hidden);
+      }
+    }
+    for (; i < seq; i++) {
       int keys = causal ? Math.min(keysMax, i + 1) : keysMax;
       int oo = (row0 + i) * hidden + h * headDim;
       if (keys <= 0) {
@@ -1055,17 +1086,111 @@ final class VectorKernels implements Kernels {
       }
       int qo = (row0 + i) * stride + h * headDim;
       for (int d = 0; d < headDim; d++) {
-        s[qs + d] = qkv[qo + d] * scale;
+        s[qa + d] = qkv[qo + d] * scale;
       }
-      scores(s, qs, kt, seqPad, headDim, keys);
+      scores(s, qa, kt, seqPad, headDim, keys);
       softmaxRow(s, 0, keys);
-      weightedValues(s, keys, qkv, (row0) * stride + 2 * hidden + h * headDim, stride, headDim,
-          out, oo);
+      weightedValues(s, keys, qkv, vo, stride, headDim, out, oo);
+    }
+  }
+
+  /** {@link #scores} for two query rows (q at qa, qb; scores to s[0..] and s[sb..]). */
+  static void scores2(float[] s, int qa, int qb, int sb, float[] kt, int seqPad, int headDim,
+      int keys) {
+    int j = 0;
+    for (; j + 4 * L <= seqPad && j < keys; j += 4 * L) {
+      FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+      FloatVector a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+      FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
+      FloatVector b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+      for (int d = 0, ko = j; d < headDim; d++, ko += seqPad) {
+        FloatVector k0 = FloatVector.fromArray(F, kt, ko);
+        FloatVector k1 = FloatVector.fromArray(F, kt, ko + L);
+        FloatVector k2 = FloatVector.fromArray(F, kt, ko + 2 * L);
+        FloatVector k3 = FloatVector.fromArray(F, kt, ko + 3 * L);
+        FloatVector qA = FloatVector.broadcast(F, s[qa + d]);
+        FloatVector qB = FloatVector.broadcast(F, s[qb + d]);
+        a0 = qA.fma(k0, a0);
+        a1 = qA.fma(k1, a1);
+        a2 = qA.fma(k2, a2);
+        a3 = qA.fma(k3, a3);
+        b0 = qB.fma(k0, b0);
+        b1 = qB.fma(k1, b1);
+        b2 = qB.fma(k2, b2);
+        b3 = qB.fma(k3, b3);
+      }
+      a0.intoArray(s, j);
+      a1.intoArray(s, j + L);
+      a2.intoArray(s, j + 2 * L);
+      a3.intoArray(s, j + 3 * L);
+      b0.intoArray(s, sb + j);
+      b1.intoArray(s, sb + j + L);
+      b2.intoArray(s, sb + j + 2 * L);
+      b3.intoArray(s, sb + j + 3 * L);
+    }
+    for (; j < keys; j += L) {
+      FloatVector a0 = FloatVector.zero(F);
+      FloatVector b0 = FloatVector.zero(F);
+      for (int d = 0, ko = j; d < headDim; d++, ko += seqPad) {
+        FloatVector k0 = FloatVector.fromArray(F, kt, ko);
+        a0 = FloatVector.broadcast(F, s[qa + d]).fma(k0, a0);
+        b0 = FloatVector.broadcast(F, s[qb + d]).fma(k0, b0);
+      }
+      a0.intoArray(s, j);
+      b0.intoArray(s, sb + j);
+    }
+  }
+
+  /** {@link #weightedValues} for two rows of probabilities (p at 0 and pb) into oa and ob. */
+  static void weightedValues2(float[] p, int pb, int keys, float[] qkv, int vo, int stride,
+      int headDim, float[] out, int oa, int ob) {
+    int d = 0;
+    for (; d + 4 * L <= headDim; d += 4 * L) {
+      FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+      FloatVector a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+      FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
+      FloatVector b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+      for (int j = 0, o = vo + d; j < keys; j++, o += stride) {
+        FloatVector v0 = FloatVector.fromArray(F, qkv, o);
+        FloatVector v1 = FloatVector.fromArray(F, qkv, o + L);
+        FloatVector v2 = FloatVector.fromArray(F, qkv, o + 2 * L);
+        FloatVector v3 = FloatVector.fromArray(F, qkv, o + 3 * L);
+        FloatVector pA = FloatVector.broadcast(F, p[j]);
+        FloatVector pB = FloatVector.broadcast(F, p[pb + j]);
+        a0 = pA.fma(v0, a0);
+        a1 = pA.fma(v1, a1);
+        a2 = pA.fma(v2, a2);
+        a3 = pA.fma(v3, a3);
+        b0 = pB.fma(v0, b0);
+        b1 = pB.fma(v1, b1);
+        b2 = pB.fma(v2, b2);
+        b3 = pB.fma(v3, b3);
+      }
+      a0.intoArray(out, oa + d);
+      a1.intoArray(out, oa + d + L);
+      a2.intoArray(out, oa + d + 2 * L);
+      a3.intoArray(out, oa + d + 3 * L);
+      b0.intoArray(out, ob + d);
+      b1.intoArray(out, ob + d + L);
+      b2.intoArray(out, ob + d + 2 * L);
+      b3.intoArray(out, ob + d + 3 * L);
+    }
+    for (; d < headDim; d += L) {
+      VectorMask<Float> m = F.indexInRange(d, headDim);
+      FloatVector a0 = FloatVector.zero(F);
+      FloatVector b0 = FloatVector.zero(F);
+      for (int j = 0, o = vo + d; j < keys; j++, o += stride) {
+        FloatVector v0 = FloatVector.fromArray(F, qkv, o, m);
+        a0 = FloatVector.broadcast(F, p[j]).fma(v0, a0);
+        b0 = FloatVector.broadcast(F, p[pb + j]).fma(v0, b0);
+      }
+      a0.intoArray(out, oa + d, m);
+      b0.intoArray(out, ob + d, m);
     }
   }
 
   /** s[j] = Σ_d q[d]·kᵀ[d][j] for j < keys (rounded up to whole vectors), fma chain in d. */
-  private static void scores(float[] s, int qo, float[] kt, int seqPad, int headDim, int keys) {
+  static void scores(float[] s, int qo, float[] kt, int seqPad, int headDim, int keys) {
     int j = 0;
     // Four key blocks at once: four independent fma chains hide the fma latency.
     for (; j + 4 * L <= seqPad && j < keys; j += 4 * L) {
@@ -1093,7 +1218,7 @@ final class VectorKernels implements Kernels {
   }
 
   /** out[oo + d] = Σ_j p[j]·v[j][d], one fma chain in j per output lane. */
-  private static void weightedValues(float[] p, int keys, float[] qkv, int vo, int stride,
+  static void weightedValues(float[] p, int keys, float[] qkv, int vo, int stride,
       int headDim, float[] out, int oo) {
     int d = 0;
     for (; d + 4 * L <= headDim; d += 4 * L) {
