@@ -14,6 +14,9 @@ public final class Linear {
   /** Work below this many multiply-adds runs on the calling thread: waking workers costs more. */
   private static final long PARALLEL_MIN_FMAS = 1L << 17;
 
+  /** The most input (x) bytes one GEMM task sweeps per weight panel group: fits a shared L3. */
+  private static final int X_BLOCK_BYTES = 2 << 20;
+
   private final Kernels kernels;
   private final int outFeatures;
   private final int inFeatures;
@@ -111,20 +114,20 @@ public final class Linear {
     }
     long fmas = (long) rows * inFeatures * outFeatures;
     int threads = Parallel.threads();
-    if (fmas < PARALLEL_MIN_FMAS || threads == 1) {
-      kernels.gemm(x, inFeatures, packed, panelWidth, outFeatures, bias, y, act, add, 0, rows, 0,
-          panels);
-      return;
-    }
-    // Tasks: contiguous panel ranges × row blocks of whole 6-row tiles. About 4 tasks per thread
-    // so that a thread slowed by other load leaves its share to the others. The split changes
+    // Tasks: contiguous panel ranges × row blocks of whole 6-row tiles. Row blocks keep the part
+    // of x one task sweeps (rows × in floats) within ~2 MiB, so it is re-read from cache, not
+    // DRAM, for each weight panel group, however many rows the call has. At least ~4 tasks per
+    // thread, so a thread slowed by other load leaves its share to the others. The split changes
     // only who computes an output, never how.
     int target = 4 * threads;
-    int panelChunks = Math.min(panels, target);
     int rowTiles = (rows + 5) / 6;
-    int rowChunks = Math.min(rowTiles, Math.max(1, (target + panelChunks - 1) / panelChunks));
+    int tilesPerBlock = Math.max(1, (X_BLOCK_BYTES / (inFeatures * Float.BYTES)) / 6);
+    int minRowChunks = (rowTiles + tilesPerBlock - 1) / tilesPerBlock;
+    int panelChunks = Math.min(panels, Math.max(1, (target + minRowChunks - 1) / minRowChunks));
+    int rowChunks = Math.min(rowTiles,
+        Math.max(minRowChunks, (target + panelChunks - 1) / panelChunks));
     int tasks = panelChunks * rowChunks;
-    Parallel.forEach(tasks, t -> {
+    Parallel.Task task = t -> {
       int pc = t % panelChunks;
       int rc = t / panelChunks;
       int p0 = (int) ((long) panels * pc / panelChunks);
@@ -133,6 +136,13 @@ public final class Linear {
       int r1 = Math.min(rows, (int) ((long) rowTiles * (rc + 1) / rowChunks) * 6);
       kernels.gemm(x, inFeatures, packed, panelWidth, outFeatures, bias, y, act, add, r0, r1, p0,
           p1);
-    });
+    };
+    if (fmas < PARALLEL_MIN_FMAS || threads == 1) {
+      for (int t = 0; t < tasks; t++) {
+        task.run(t);
+      }
+    } else {
+      Parallel.forEach(tasks, task);
+    }
   }
 }
