@@ -6,9 +6,17 @@ The kernels are written out per row count so every accumulator is a Java local t
 in a register; edit this script, not the generated methods."""
 def kernel(mr):
     L=[]
-    L.append(f"  /** {mr} row{'s' if mr>1 else ''} × 2 vectors of panel columns, the whole K in registers. */")
+    six = mr == 6
+    if six:
+        L.append("  /**")
+        L.append("   * 6 rows × 2 vectors of panel columns, the whole K in registers. The first {@code skip} rows")
+        L.append("   * are computed but not stored: a row tail reuses this kernel on a tile that overlaps rows")
+        L.append("   * already done, so one kernel stays hot in the JIT instead of six lukewarm ones.")
+        L.append("   */")
+    else:
+        L.append(f"  /** {mr} row{'s' if mr>1 else ''} × 2 vectors of panel columns, the whole K in registers. */")
     L.append(f"  private static void kernel{mr}(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,")
-    L.append(f"      int col, float[] bias, Activation act, boolean add) {{")
+    L.append(f"      int col, float[] bias, Activation act, boolean add{', int skip' if six else ''}) {{")
     for r in range(mr):
         L.append(f"    FloatVector c{r}0 = FloatVector.zero(F), c{r}1 = FloatVector.zero(F);")
     for r in range(mr):
@@ -36,20 +44,29 @@ def kernel(mr):
             L.append("      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);")
             m0=", m0"; m1=", m1"
         for r in range(mr):
-            L.append(f"      int y{r} = yo + {r} * n + col;")
-            L.append(f"      c{r}0 = c{r}0.add(d0);")
-            L.append(f"      c{r}1 = c{r}1.add(d1);")
-            L.append(f"      if (add) {{")
-            L.append(f"        c{r}0 = FloatVector.fromArray(F, y, y{r}{m0}).add(c{r}0);")
-            L.append(f"        c{r}1 = FloatVector.fromArray(F, y, y{r} + L{m1}).add(c{r}1);")
-            L.append(f"      }}")
-            L.append(f"      c{r}0.intoArray(y, y{r}{m0});")
-            L.append(f"      c{r}1.intoArray(y, y{r} + L{m1});")
+            ind = ""
+            if six and r < 5:
+                L.append(f"      if (skip <= {r}) {{")
+                ind = "  "
+            def A(t):
+                L.append(ind + t)
+            A(f"      int y{r} = yo + {r} * n + col;")
+            A(f"      c{r}0 = c{r}0.add(d0);")
+            A(f"      c{r}1 = c{r}1.add(d1);")
+            A(f"      if (add) {{")
+            A(f"        c{r}0 = FloatVector.fromArray(F, y, y{r}{m0}).add(c{r}0);")
+            A(f"        c{r}1 = FloatVector.fromArray(F, y, y{r} + L{m1}).add(c{r}1);")
+            A(f"      }}")
+            A(f"      c{r}0.intoArray(y, y{r}{m0});")
+            A(f"      c{r}1.intoArray(y, y{r} + L{m1});")
+            if ind:
+                L.append("      }")
     L.append("    }")
     L.append("    if (act != Activation.NONE && !add) {")
     L.append("      int cols = Math.min(NR, n - col);")
     for r in range(mr):
-        L.append(f"      activateRow(y, yo + {r} * n + col, cols, act);")
+        L.append(f"      activateRow(y, yo + {r} * n + col, cols, act);" if not (six and r < 5) else
+                 f"      if (skip <= {r}) activateRow(y, yo + {r} * n + col, cols, act);")
     L.append("    }")
     L.append("  }")
     return "\n".join(L)
