@@ -4,7 +4,7 @@
 Usage: python3 tools/gen_gemm_kernels.py bgevl-core/src/main/java/dev/bgevl/tensor/VectorKernels.java
 The kernels are written out per row count so every accumulator is a Java local the JIT keeps
 in a register; edit this script, not the generated methods."""
-def kernel(mr):
+def kernel(mr, fmt=""):
     L=[]
     six = mr == 6
     if six:
@@ -15,15 +15,27 @@ def kernel(mr):
         L.append("   */")
     else:
         L.append(f"  /** {mr} row{'s' if mr>1 else ''} × 2 vectors of panel columns, the whole K in registers. */")
-    L.append(f"  private static void kernel{mr}(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,")
+    wt = "short[]" if fmt else "float[]"
+    L.append(f"  private static void kernel{mr}{fmt.upper()}(float[] x, int xo, int k, {wt} w, int wo, float[] y, int yo, int n,")
     L.append(f"      int col, float[] bias, Activation act, boolean add{', int skip' if six else ''}) {{")
     for r in range(mr):
         L.append(f"    FloatVector c{r}0 = FloatVector.zero(F), c{r}1 = FloatVector.zero(F);")
     for r in range(mr):
         L.append(f"    int x{r} = xo + {r} * k;")
     L.append(f"    for (int kk = 0; kk < k; kk++, wo += NR) {{")
-    L.append(f"      FloatVector b0 = FloatVector.fromArray(F, w, wo);")
-    L.append(f"      FloatVector b1 = FloatVector.fromArray(F, w, wo + L);")
+    if not fmt:
+        L.append(f"      FloatVector b0 = FloatVector.fromArray(F, w, wo);")
+        L.append(f"      FloatVector b1 = FloatVector.fromArray(F, w, wo + L);")
+    for v in ((0, 1) if fmt else ()):
+        off = "wo" if v == 0 else "wo + L"
+        L.append(f"      IntVector h{v} = (IntVector) ShortVector.fromArray(H, w, {off})")
+        L.append(f"          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);")
+        if fmt == "bf16":
+            L.append(f"      FloatVector b{v} = h{v}.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();")
+        else:
+            L.append(f"      FloatVector b{v} = h{v}.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h{v}.and(0x7fff)")
+            L.append(f"          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())")
+            L.append(f"          .reinterpretAsFloats();")
     for r in range(mr):
         L.append(f"      FloatVector a{r} = FloatVector.broadcast(F, x[x{r} + kk]);")
         L.append(f"      c{r}0 = a{r}.fma(b0, c{r}0);")
@@ -73,7 +85,7 @@ def kernel(mr):
 import sys
 f=sys.argv[1]
 s=open(f).read()
-a=s.index('  /** 6 rows × 2 vectors')
+a=s.index('  /**\n   * 6 rows × 2 vectors')
 b=s.index('  /** The activation of y[off, off + n) in place')
-s=s[:a]+"\n\n".join(kernel(m) for m in (6,5,4,3,2,1))+"\n\n"+s[b:]
+s=s[:a]+"\n\n".join(kernel(m, f) for f in ("", "bf16", "f16") for m in (6,5,4,3,2,1))+"\n\n"+s[b:]
 open(f,'w').write(s)

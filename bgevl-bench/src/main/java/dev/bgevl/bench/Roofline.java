@@ -3,6 +3,7 @@ package dev.bgevl.bench;
 import dev.bgevl.tensor.Activation;
 import dev.bgevl.tensor.Linear;
 import dev.bgevl.tensor.Parallel;
+import dev.bgevl.tensor.WeightFormat;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -21,7 +22,7 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp bgevl-bench/target/benchmarks.jar dev.bgevl.bench.Roofline \
- *     [--quick] [--no-numpy] [--cpu-time] [--shape MxKxN]...
+ *     [--quick] [--no-numpy] [--cpu-time] [--format F32|F16|BF16] [--shape MxKxN]...
  * </pre>
  *
  * <p>{@code --cpu-time} reports GFLOP per CPU-second instead (see {@link #cpuTime}).
@@ -80,6 +81,9 @@ public final class Roofline {
     int trials = quick ? 3 : 10;
     List<Shape> custom = new ArrayList<>();
     for (int i = 0; i + 1 < args.length; i++) {
+      if (args[i].equals("--format")) {
+        format = WeightFormat.valueOf(args[i + 1]);
+      }
       if (args[i].equals("--shape")) {
         String[] f = args[i + 1].split("x");
         custom.add(new Shape(Integer.parseInt(f[0]), Integer.parseInt(f[1]),
@@ -89,7 +93,8 @@ public final class Roofline {
     if (!custom.isEmpty()) {
       SHAPES = List.copyOf(custom);
     }
-    System.out.printf(Locale.ROOT, "threads %d, %s, %s%n", Parallel.threads(),
+    System.out.printf(Locale.ROOT, "threads %d, weights %s, %s, %s, %s%n", Parallel.threads(),
+        format, cpuTime ? "GFLOP per CPU-second" : "wall time",
         System.getProperty("java.vm.version"), System.getProperty("os.arch"));
     Map<String, Double> np1 = numpy ? numpy(trials) : Map.of();
     Map<String, Double> ours = new HashMap<>();
@@ -117,6 +122,9 @@ public final class Roofline {
    */
   static boolean cpuTime;
 
+  /** --format F16|BF16: measure Linear with 16-bit weights (numpy stays float32). */
+  static WeightFormat format = WeightFormat.F32;
+
   static long now() {
     if (cpuTime) {
       return ((com.sun.management.OperatingSystemMXBean)
@@ -135,7 +143,7 @@ public final class Roofline {
     for (int i = 0; i < w.length; i++) {
       w[i] = (float) (r.nextGaussian() * 0.03);
     }
-    Linear lin = Linear.pack(w, null, s.n(), s.k());
+    Linear lin = Linear.pack(w, null, s.n(), s.k(), format);
     float[] y = new float[s.m() * s.n()];
     int reps = (int) Math.max(1, (cpuTime ? 3e10 : 2e8) / s.flops());
     for (int i = 0; i < Math.max(20, (cpuTime ? 1 : 4) * reps); i++) {

@@ -23,12 +23,18 @@ public final class Linear {
   private final int panelWidth;
   private final int panels;
   // [panels][in][panelWidth]: packed[(p * in + k) * panelWidth + c] = W[p * panelWidth + c, k]
-  private final float[] packed;
+  private final float[] packed; // F32 weights, else null
+  // the same layout with 16-bit weights (F16/BF16), else null
+  private final short[] packed16;
+  private final WeightFormat format;
   private final float[] bias; // [out] or null
 
-  private Linear(Kernels kernels, float[] packed, float[] bias, int outFeatures, int inFeatures) {
+  private Linear(Kernels kernels, float[] packed, short[] packed16, WeightFormat format,
+      float[] bias, int outFeatures, int inFeatures) {
     this.kernels = kernels;
     this.packed = packed;
+    this.packed16 = packed16;
+    this.format = format;
     this.bias = bias;
     this.outFeatures = outFeatures;
     this.inFeatures = inFeatures;
@@ -41,6 +47,17 @@ public final class Linear {
    * {@code bias [outFeatures]} (nullable). The arrays are not retained.
    */
   public static Linear pack(float[] weight, float[] bias, int outFeatures, int inFeatures) {
+    return pack(weight, bias, outFeatures, inFeatures, WeightFormat.F32);
+  }
+
+  /**
+   * Like {@link #pack(float[], float[], int, int)}, storing the weights in {@code format}: F16 and
+   * BF16 round each weight to nearest-even (exact for weights that came from such a checkpoint)
+   * and halve the memory; inputs, bias, products and sums stay fp32. F16 rejects weights beyond
+   * its range (|w| > 65504) rather than turning them into infinities.
+   */
+  public static Linear pack(float[] weight, float[] bias, int outFeatures, int inFeatures,
+      WeightFormat format) {
     if (outFeatures <= 0 || inFeatures <= 0) {
       throw new IllegalArgumentException(
           "Linear shape [" + outFeatures + ", " + inFeatures + "] must be positive");
@@ -62,8 +79,20 @@ public final class Linear {
       throw new IllegalArgumentException("Linear [" + outFeatures + ", " + inFeatures
           + "] is too large for one Java array");
     }
-    float[] packed = packPanels(weight, outFeatures, inFeatures, pw);
-    return new Linear(kernels, packed, bias == null ? null : bias.clone(), outFeatures, inFeatures);
+    float[] b = bias == null ? null : bias.clone();
+    if (format == WeightFormat.F32) {
+      return new Linear(kernels, packPanels(weight, outFeatures, inFeatures, pw), null, format, b,
+          outFeatures, inFeatures);
+    }
+    for (int i = 0; i < weight.length; i++) {
+      float v = weight[i];
+      if (!Float.isFinite(v) || (format == WeightFormat.F16 && Math.abs(v) > 65504f)) {
+        throw new IllegalArgumentException("Linear weight [" + i / inFeatures + ", "
+            + i % inFeatures + "] = " + v + " cannot be stored as " + format);
+      }
+    }
+    return new Linear(kernels, null, packPanels16(weight, outFeatures, inFeatures, pw, format),
+        format, b, outFeatures, inFeatures);
   }
 
   /** W [out, in] → panels [ceil(out / pw)][in][pw], zero-padded (for tests and benchmarks too). */
@@ -83,6 +112,31 @@ public final class Linear {
       }
     });
     return packed;
+  }
+
+  /** {@link #packPanels} into 16-bit patterns of {@code format}. */
+  static short[] packPanels16(float[] weight, int outFeatures, int inFeatures, int pw,
+      WeightFormat format) {
+    int panels = (outFeatures + pw - 1) / pw;
+    short[] packed = new short[panels * pw * inFeatures];
+    Parallel.forRange(panels, Math.min(panels, Parallel.threads()), (p0, p1) -> {
+      for (int p = p0; p < p1; p++) {
+        int cols = Math.min(pw, outFeatures - p * pw);
+        int base = p * inFeatures * pw;
+        for (int c = 0; c < cols; c++) {
+          int src = (p * pw + c) * inFeatures;
+          for (int k = 0; k < inFeatures; k++) {
+            packed[base + k * pw + c] = format.encode(weight[src + k]);
+          }
+        }
+      }
+    });
+    return packed;
+  }
+
+  /** How the weights are stored. */
+  public WeightFormat weightFormat() {
+    return format;
   }
 
   public int inFeatures() {
@@ -134,8 +188,13 @@ public final class Linear {
       int p1 = (int) ((long) panels * (pc + 1) / panelChunks);
       int r0 = Math.min(rows, (int) ((long) rowTiles * rc / rowChunks) * 6);
       int r1 = Math.min(rows, (int) ((long) rowTiles * (rc + 1) / rowChunks) * 6);
-      kernels.gemm(x, inFeatures, packed, panelWidth, outFeatures, bias, y, act, add, r0, r1, p0,
-          p1);
+      if (packed != null) {
+        kernels.gemm(x, inFeatures, packed, panelWidth, outFeatures, bias, y, act, add, r0, r1,
+            p0, p1);
+      } else {
+        kernels.gemm16(x, inFeatures, packed16, format, panelWidth, outFeatures, bias, y, act, add,
+            r0, r1, p0, p1);
+      }
     };
     if (fmas < PARALLEL_MIN_FMAS || threads == 1) {
       for (int t = 0; t < tasks; t++) {

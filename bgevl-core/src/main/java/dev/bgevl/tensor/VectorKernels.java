@@ -2,8 +2,10 @@ package dev.bgevl.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -28,6 +30,12 @@ final class VectorKernels implements Kernels {
 
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
   private static final int L = F.length();
+  /** 16-bit weights: L lanes of short widen to L lanes of int, reinterpreted as float. */
+  private static final VectorSpecies<Short> H =
+      VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+  private static final VectorSpecies<Integer> I = F.withLanes(int.class).check(int.class);
+  /** f16 → f32: the f16 bits shifted into f32 position read as a float 2^-112 too small. */
+  private static final float F16_SCALE = 0x1p112f;
   /** Panel width: two vectors, so a 6-row tile needs 12 accumulators. */
   private static final int NR = 2 * L;
   /**
@@ -57,9 +65,48 @@ final class VectorKernels implements Kernels {
   public void gemm(float[] x, int k, float[] packed, int pw, int n, float[] bias, float[] y,
       Activation act, boolean add, int rowStart, int rowEnd, int panelStart, int panelEnd) {
     assert pw == NR : "weights packed for panel width " + pw + ", kernel needs " + NR;
-    int group = Math.max(1, PANEL_BYTES_BUDGET / (k * NR * Float.BYTES));
+    drive(x, k, packed, null, WeightFormat.F32, n, bias, y, act, add, rowStart, rowEnd,
+        panelStart, panelEnd);
+  }
+
+  @Override
+  public void gemm16(float[] x, int k, short[] packed, WeightFormat format, int pw, int n,
+      float[] bias, float[] y, Activation act, boolean add, int rowStart, int rowEnd,
+      int panelStart, int panelEnd) {
+    assert pw == NR : "weights packed for panel width " + pw + ", kernel needs " + NR;
+    drive(x, k, null, packed, format, n, bias, y, act, add, rowStart, rowEnd, panelStart,
+        panelEnd);
+  }
+
+  /**
+   * Loop order: groups of panels that fit in L2 → 6-row tiles → panels of the group. Each tile's
+   * x rows stay in L1 across the group's panels; the group's weights stay in L2 across tiles.
+   */
+  private static void drive(float[] x, int k, float[] w32, short[] w16, WeightFormat format,
+      int n, float[] bias, float[] y, Activation act, boolean add, int rowStart, int rowEnd,
+      int panelStart, int panelEnd) {
+    // 16-bit weights with more than one row tile: widen the panel group to fp32 once (exact) and
+    // run the fp32 kernels, so the conversion is paid once per group instead of once per tile.
+    boolean widen = format != WeightFormat.F32 && rowEnd - rowStart > 6;
+    int group = Math.max(1, PANEL_BYTES_BUDGET / (k * NR * (widen ? 4 : format.bytes())));
+    float[] wide = null;
+    if (widen) {
+      wide = WIDE.get();
+      if (wide.length < group * k * NR) {
+        wide = new float[group * k * NR];
+        WIDE.set(wide);
+      }
+    }
     for (int p0 = panelStart; p0 < panelEnd; p0 += group) {
       int p1 = Math.min(panelEnd, p0 + group);
+      WeightFormat kernelFormat = format;
+      int panelBase = 0;
+      if (widen) {
+        widen(w16, p0 * k * NR, (p1 - p0) * k * NR, format, wide);
+        w32 = wide;
+        kernelFormat = WeightFormat.F32;
+        panelBase = p0;
+      }
       int i = rowStart;
       while (i < rowEnd) {
         int left = rowEnd - i;
@@ -71,19 +118,64 @@ final class VectorKernels implements Kernels {
         int xo = top * k;
         int yo = top * n;
         for (int p = p0; p < p1; p++) {
-          int wo = p * k * NR;
+          int wo = (p - panelBase) * k * NR;
           int col = p * NR;
-          switch (mr) {
-            case 6 -> kernel6(x, xo, k, packed, wo, y, yo, n, col, bias, act, add, skip);
-            case 5 -> kernel5(x, xo, k, packed, wo, y, yo, n, col, bias, act, add);
-            case 4 -> kernel4(x, xo, k, packed, wo, y, yo, n, col, bias, act, add);
-            case 3 -> kernel3(x, xo, k, packed, wo, y, yo, n, col, bias, act, add);
-            case 2 -> kernel2(x, xo, k, packed, wo, y, yo, n, col, bias, act, add);
-            default -> kernel1(x, xo, k, packed, wo, y, yo, n, col, bias, act, add);
+          switch (kernelFormat) {
+            case F32 -> {
+              switch (mr) {
+                case 6 -> kernel6(x, xo, k, w32, wo, y, yo, n, col, bias, act, add, skip);
+                case 5 -> kernel5(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
+                case 4 -> kernel4(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
+                case 3 -> kernel3(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
+                case 2 -> kernel2(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
+                default -> kernel1(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
+              }
+            }
+            case BF16 -> {
+              switch (mr) {
+                case 6 -> kernel6BF16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add, skip);
+                case 5 -> kernel5BF16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                case 4 -> kernel4BF16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                case 3 -> kernel3BF16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                case 2 -> kernel2BF16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                default -> kernel1BF16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+              }
+            }
+            case F16 -> {
+              switch (mr) {
+                case 6 -> kernel6F16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add, skip);
+                case 5 -> kernel5F16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                case 4 -> kernel4F16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                case 3 -> kernel3F16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                case 2 -> kernel2F16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                default -> kernel1F16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+              }
+            }
           }
         }
         i += Math.min(6, left);
       }
+    }
+  }
+
+  /** Per-thread fp32 copy of a 16-bit panel group. */
+  private static final ThreadLocal<float[]> WIDE = ThreadLocal.withInitial(() -> new float[0]);
+
+  /** dst[0, n) = the floats of 16-bit patterns src[off, off + n) (exact). n is a multiple of L. */
+  private static void widen(short[] src, int off, int n, WeightFormat format, float[] dst) {
+    boolean bf16 = format == WeightFormat.BF16;
+    for (int i = 0; i < n; i += L) {
+      IntVector h = (IntVector) ShortVector.fromArray(H, src, off + i)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector f;
+      if (bf16) {
+        f = h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      } else {
+        f = h.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h.and(0x7fff)
+            .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE)
+            .reinterpretAsInts()).reinterpretAsFloats();
+      }
+      f.intoArray(dst, i);
     }
   }
 
@@ -713,6 +805,1398 @@ final class VectorKernels implements Kernels {
     for (int kk = 0; kk < k; kk++, wo += NR) {
       FloatVector b0 = FloatVector.fromArray(F, w, wo);
       FloatVector b1 = FloatVector.fromArray(F, w, wo + L);
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+    }
+  }
+
+  /**
+   * 6 rows × 2 vectors of panel columns, the whole K in registers. The first {@code skip} rows
+   * are computed but not stored: a row tail reuses this kernel on a tile that overlaps rows
+   * already done, so one kernel stays hot in the JIT instead of six lukewarm ones.
+   */
+  private static void kernel6BF16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add, int skip) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+    FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    int x4 = xo + 4 * k;
+    int x5 = xo + 5 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+      FloatVector a4 = FloatVector.broadcast(F, x[x4 + kk]);
+      c40 = a4.fma(b0, c40);
+      c41 = a4.fma(b1, c41);
+      FloatVector a5 = FloatVector.broadcast(F, x[x5 + kk]);
+      c50 = a5.fma(b0, c50);
+      c51 = a5.fma(b1, c51);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      if (skip <= 0) {
+        int y0 = yo + 0 * n + col;
+        c00 = c00.add(d0);
+        c01 = c01.add(d1);
+        if (add) {
+          c00 = FloatVector.fromArray(F, y, y0).add(c00);
+          c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+        }
+        c00.intoArray(y, y0);
+        c01.intoArray(y, y0 + L);
+      }
+      if (skip <= 1) {
+        int y1 = yo + 1 * n + col;
+        c10 = c10.add(d0);
+        c11 = c11.add(d1);
+        if (add) {
+          c10 = FloatVector.fromArray(F, y, y1).add(c10);
+          c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+        }
+        c10.intoArray(y, y1);
+        c11.intoArray(y, y1 + L);
+      }
+      if (skip <= 2) {
+        int y2 = yo + 2 * n + col;
+        c20 = c20.add(d0);
+        c21 = c21.add(d1);
+        if (add) {
+          c20 = FloatVector.fromArray(F, y, y2).add(c20);
+          c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+        }
+        c20.intoArray(y, y2);
+        c21.intoArray(y, y2 + L);
+      }
+      if (skip <= 3) {
+        int y3 = yo + 3 * n + col;
+        c30 = c30.add(d0);
+        c31 = c31.add(d1);
+        if (add) {
+          c30 = FloatVector.fromArray(F, y, y3).add(c30);
+          c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+        }
+        c30.intoArray(y, y3);
+        c31.intoArray(y, y3 + L);
+      }
+      if (skip <= 4) {
+        int y4 = yo + 4 * n + col;
+        c40 = c40.add(d0);
+        c41 = c41.add(d1);
+        if (add) {
+          c40 = FloatVector.fromArray(F, y, y4).add(c40);
+          c41 = FloatVector.fromArray(F, y, y4 + L).add(c41);
+        }
+        c40.intoArray(y, y4);
+        c41.intoArray(y, y4 + L);
+      }
+      int y5 = yo + 5 * n + col;
+      c50 = c50.add(d0);
+      c51 = c51.add(d1);
+      if (add) {
+        c50 = FloatVector.fromArray(F, y, y5).add(c50);
+        c51 = FloatVector.fromArray(F, y, y5 + L).add(c51);
+      }
+      c50.intoArray(y, y5);
+      c51.intoArray(y, y5 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      if (skip <= 0) {
+        int y0 = yo + 0 * n + col;
+        c00 = c00.add(d0);
+        c01 = c01.add(d1);
+        if (add) {
+          c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+          c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+        }
+        c00.intoArray(y, y0, m0);
+        c01.intoArray(y, y0 + L, m1);
+      }
+      if (skip <= 1) {
+        int y1 = yo + 1 * n + col;
+        c10 = c10.add(d0);
+        c11 = c11.add(d1);
+        if (add) {
+          c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+          c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+        }
+        c10.intoArray(y, y1, m0);
+        c11.intoArray(y, y1 + L, m1);
+      }
+      if (skip <= 2) {
+        int y2 = yo + 2 * n + col;
+        c20 = c20.add(d0);
+        c21 = c21.add(d1);
+        if (add) {
+          c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+          c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+        }
+        c20.intoArray(y, y2, m0);
+        c21.intoArray(y, y2 + L, m1);
+      }
+      if (skip <= 3) {
+        int y3 = yo + 3 * n + col;
+        c30 = c30.add(d0);
+        c31 = c31.add(d1);
+        if (add) {
+          c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+          c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+        }
+        c30.intoArray(y, y3, m0);
+        c31.intoArray(y, y3 + L, m1);
+      }
+      if (skip <= 4) {
+        int y4 = yo + 4 * n + col;
+        c40 = c40.add(d0);
+        c41 = c41.add(d1);
+        if (add) {
+          c40 = FloatVector.fromArray(F, y, y4, m0).add(c40);
+          c41 = FloatVector.fromArray(F, y, y4 + L, m1).add(c41);
+        }
+        c40.intoArray(y, y4, m0);
+        c41.intoArray(y, y4 + L, m1);
+      }
+      int y5 = yo + 5 * n + col;
+      c50 = c50.add(d0);
+      c51 = c51.add(d1);
+      if (add) {
+        c50 = FloatVector.fromArray(F, y, y5, m0).add(c50);
+        c51 = FloatVector.fromArray(F, y, y5 + L, m1).add(c51);
+      }
+      c50.intoArray(y, y5, m0);
+      c51.intoArray(y, y5 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      if (skip <= 0) activateRow(y, yo + 0 * n + col, cols, act);
+      if (skip <= 1) activateRow(y, yo + 1 * n + col, cols, act);
+      if (skip <= 2) activateRow(y, yo + 2 * n + col, cols, act);
+      if (skip <= 3) activateRow(y, yo + 3 * n + col, cols, act);
+      if (skip <= 4) activateRow(y, yo + 4 * n + col, cols, act);
+      activateRow(y, yo + 5 * n + col, cols, act);
+    }
+  }
+
+  /** 5 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel5BF16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    int x4 = xo + 4 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+      FloatVector a4 = FloatVector.broadcast(F, x[x4 + kk]);
+      c40 = a4.fma(b0, c40);
+      c41 = a4.fma(b1, c41);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+      }
+      c30.intoArray(y, y3);
+      c31.intoArray(y, y3 + L);
+      int y4 = yo + 4 * n + col;
+      c40 = c40.add(d0);
+      c41 = c41.add(d1);
+      if (add) {
+        c40 = FloatVector.fromArray(F, y, y4).add(c40);
+        c41 = FloatVector.fromArray(F, y, y4 + L).add(c41);
+      }
+      c40.intoArray(y, y4);
+      c41.intoArray(y, y4 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+      }
+      c30.intoArray(y, y3, m0);
+      c31.intoArray(y, y3 + L, m1);
+      int y4 = yo + 4 * n + col;
+      c40 = c40.add(d0);
+      c41 = c41.add(d1);
+      if (add) {
+        c40 = FloatVector.fromArray(F, y, y4, m0).add(c40);
+        c41 = FloatVector.fromArray(F, y, y4 + L, m1).add(c41);
+      }
+      c40.intoArray(y, y4, m0);
+      c41.intoArray(y, y4 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+      activateRow(y, yo + 3 * n + col, cols, act);
+      activateRow(y, yo + 4 * n + col, cols, act);
+    }
+  }
+
+  /** 4 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel4BF16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+      }
+      c30.intoArray(y, y3);
+      c31.intoArray(y, y3 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+      }
+      c30.intoArray(y, y3, m0);
+      c31.intoArray(y, y3 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+      activateRow(y, yo + 3 * n + col, cols, act);
+    }
+  }
+
+  /** 3 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel3BF16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+    }
+  }
+
+  /** 2 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel2BF16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+    }
+  }
+
+  /** 1 row × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel1BF16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+    }
+  }
+
+  /**
+   * 6 rows × 2 vectors of panel columns, the whole K in registers. The first {@code skip} rows
+   * are computed but not stored: a row tail reuses this kernel on a tile that overlaps rows
+   * already done, so one kernel stays hot in the JIT instead of six lukewarm ones.
+   */
+  private static void kernel6F16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add, int skip) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+    FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    int x4 = xo + 4 * k;
+    int x5 = xo + 5 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h0.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h1.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+      FloatVector a4 = FloatVector.broadcast(F, x[x4 + kk]);
+      c40 = a4.fma(b0, c40);
+      c41 = a4.fma(b1, c41);
+      FloatVector a5 = FloatVector.broadcast(F, x[x5 + kk]);
+      c50 = a5.fma(b0, c50);
+      c51 = a5.fma(b1, c51);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      if (skip <= 0) {
+        int y0 = yo + 0 * n + col;
+        c00 = c00.add(d0);
+        c01 = c01.add(d1);
+        if (add) {
+          c00 = FloatVector.fromArray(F, y, y0).add(c00);
+          c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+        }
+        c00.intoArray(y, y0);
+        c01.intoArray(y, y0 + L);
+      }
+      if (skip <= 1) {
+        int y1 = yo + 1 * n + col;
+        c10 = c10.add(d0);
+        c11 = c11.add(d1);
+        if (add) {
+          c10 = FloatVector.fromArray(F, y, y1).add(c10);
+          c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+        }
+        c10.intoArray(y, y1);
+        c11.intoArray(y, y1 + L);
+      }
+      if (skip <= 2) {
+        int y2 = yo + 2 * n + col;
+        c20 = c20.add(d0);
+        c21 = c21.add(d1);
+        if (add) {
+          c20 = FloatVector.fromArray(F, y, y2).add(c20);
+          c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+        }
+        c20.intoArray(y, y2);
+        c21.intoArray(y, y2 + L);
+      }
+      if (skip <= 3) {
+        int y3 = yo + 3 * n + col;
+        c30 = c30.add(d0);
+        c31 = c31.add(d1);
+        if (add) {
+          c30 = FloatVector.fromArray(F, y, y3).add(c30);
+          c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+        }
+        c30.intoArray(y, y3);
+        c31.intoArray(y, y3 + L);
+      }
+      if (skip <= 4) {
+        int y4 = yo + 4 * n + col;
+        c40 = c40.add(d0);
+        c41 = c41.add(d1);
+        if (add) {
+          c40 = FloatVector.fromArray(F, y, y4).add(c40);
+          c41 = FloatVector.fromArray(F, y, y4 + L).add(c41);
+        }
+        c40.intoArray(y, y4);
+        c41.intoArray(y, y4 + L);
+      }
+      int y5 = yo + 5 * n + col;
+      c50 = c50.add(d0);
+      c51 = c51.add(d1);
+      if (add) {
+        c50 = FloatVector.fromArray(F, y, y5).add(c50);
+        c51 = FloatVector.fromArray(F, y, y5 + L).add(c51);
+      }
+      c50.intoArray(y, y5);
+      c51.intoArray(y, y5 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      if (skip <= 0) {
+        int y0 = yo + 0 * n + col;
+        c00 = c00.add(d0);
+        c01 = c01.add(d1);
+        if (add) {
+          c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+          c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+        }
+        c00.intoArray(y, y0, m0);
+        c01.intoArray(y, y0 + L, m1);
+      }
+      if (skip <= 1) {
+        int y1 = yo + 1 * n + col;
+        c10 = c10.add(d0);
+        c11 = c11.add(d1);
+        if (add) {
+          c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+          c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+        }
+        c10.intoArray(y, y1, m0);
+        c11.intoArray(y, y1 + L, m1);
+      }
+      if (skip <= 2) {
+        int y2 = yo + 2 * n + col;
+        c20 = c20.add(d0);
+        c21 = c21.add(d1);
+        if (add) {
+          c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+          c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+        }
+        c20.intoArray(y, y2, m0);
+        c21.intoArray(y, y2 + L, m1);
+      }
+      if (skip <= 3) {
+        int y3 = yo + 3 * n + col;
+        c30 = c30.add(d0);
+        c31 = c31.add(d1);
+        if (add) {
+          c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+          c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+        }
+        c30.intoArray(y, y3, m0);
+        c31.intoArray(y, y3 + L, m1);
+      }
+      if (skip <= 4) {
+        int y4 = yo + 4 * n + col;
+        c40 = c40.add(d0);
+        c41 = c41.add(d1);
+        if (add) {
+          c40 = FloatVector.fromArray(F, y, y4, m0).add(c40);
+          c41 = FloatVector.fromArray(F, y, y4 + L, m1).add(c41);
+        }
+        c40.intoArray(y, y4, m0);
+        c41.intoArray(y, y4 + L, m1);
+      }
+      int y5 = yo + 5 * n + col;
+      c50 = c50.add(d0);
+      c51 = c51.add(d1);
+      if (add) {
+        c50 = FloatVector.fromArray(F, y, y5, m0).add(c50);
+        c51 = FloatVector.fromArray(F, y, y5 + L, m1).add(c51);
+      }
+      c50.intoArray(y, y5, m0);
+      c51.intoArray(y, y5 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      if (skip <= 0) activateRow(y, yo + 0 * n + col, cols, act);
+      if (skip <= 1) activateRow(y, yo + 1 * n + col, cols, act);
+      if (skip <= 2) activateRow(y, yo + 2 * n + col, cols, act);
+      if (skip <= 3) activateRow(y, yo + 3 * n + col, cols, act);
+      if (skip <= 4) activateRow(y, yo + 4 * n + col, cols, act);
+      activateRow(y, yo + 5 * n + col, cols, act);
+    }
+  }
+
+  /** 5 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel5F16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    int x4 = xo + 4 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h0.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h1.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+      FloatVector a4 = FloatVector.broadcast(F, x[x4 + kk]);
+      c40 = a4.fma(b0, c40);
+      c41 = a4.fma(b1, c41);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+      }
+      c30.intoArray(y, y3);
+      c31.intoArray(y, y3 + L);
+      int y4 = yo + 4 * n + col;
+      c40 = c40.add(d0);
+      c41 = c41.add(d1);
+      if (add) {
+        c40 = FloatVector.fromArray(F, y, y4).add(c40);
+        c41 = FloatVector.fromArray(F, y, y4 + L).add(c41);
+      }
+      c40.intoArray(y, y4);
+      c41.intoArray(y, y4 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+      }
+      c30.intoArray(y, y3, m0);
+      c31.intoArray(y, y3 + L, m1);
+      int y4 = yo + 4 * n + col;
+      c40 = c40.add(d0);
+      c41 = c41.add(d1);
+      if (add) {
+        c40 = FloatVector.fromArray(F, y, y4, m0).add(c40);
+        c41 = FloatVector.fromArray(F, y, y4 + L, m1).add(c41);
+      }
+      c40.intoArray(y, y4, m0);
+      c41.intoArray(y, y4 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+      activateRow(y, yo + 3 * n + col, cols, act);
+      activateRow(y, yo + 4 * n + col, cols, act);
+    }
+  }
+
+  /** 4 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel4F16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h0.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h1.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+      }
+      c30.intoArray(y, y3);
+      c31.intoArray(y, y3 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+      }
+      c30.intoArray(y, y3, m0);
+      c31.intoArray(y, y3 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+      activateRow(y, yo + 3 * n + col, cols, act);
+    }
+  }
+
+  /** 3 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel3F16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h0.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h1.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+    }
+  }
+
+  /** 2 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel2F16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h0.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h1.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+    }
+  }
+
+  /** 1 row × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel1F16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h0.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h1.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
       FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
       c00 = a0.fma(b0, c00);
       c01 = a0.fma(b1, c01);
