@@ -105,7 +105,8 @@ public final class ImageDecoder {
         RgbImage img = switch (format) {
           case JPEG -> decodeJpeg(reader, bytes, name, l);
           case GIF -> decodeGif(reader, name, l);
-          default -> fromRaster(reader.read(0), format == Format.PNG, name);
+          case PNG -> fromRaster(reader.read(0), true, pngPaletteEntries(bytes), name);
+          default -> fromRaster(reader.read(0), false, -1, name);
         };
         if (warnings.truncated != null) {
           throw new BgeVlException(name + ": truncated " + format.label + " image (" + warnings.truncated + ")");
@@ -140,7 +141,7 @@ public final class ImageDecoder {
     if (img == null) {
       throw new BgeVlException("image: null BufferedImage");
     }
-    return fromRaster(img, false, "BufferedImage " + img.getWidth() + "x" + img.getHeight());
+    return fromRaster(img, false, -1, "BufferedImage " + img.getWidth() + "x" + img.getHeight());
   }
 
   private static void checkFileSize(String name, long size, ImageLimits l) {
@@ -359,7 +360,7 @@ public final class ImageDecoder {
     }
     checkPixels(name, screenW, screenH, l);
     if (!(frame.getColorModel() instanceof IndexColorModel icm)) {
-      return fromRaster(frame, false, name);
+      return fromRaster(frame, false, -1, name);
     }
     // Pillow's first frame: a screen-sized P image filled with the transparent index (else 0), the frame pasted in.
     int n = icm.getMapSize();
@@ -429,19 +430,21 @@ public final class ImageDecoder {
    *
    * @param pngSemantics 16-bit grey without alpha is clipped (Pillow's PNG mode {@code I}) rather than
    *                     reduced to its high byte
+   * @param paletteEntries entries the file's palette really has (-1: all of the colour model's); Pillow
+   *                       maps indices past them to its default grey ramp (i, i, i)
    */
-  static RgbImage fromRaster(BufferedImage img, boolean pngSemantics, String name) {
+  static RgbImage fromRaster(BufferedImage img, boolean pngSemantics, int paletteEntries, String name) {
     ColorModel cm = img.getColorModel();
     Raster r = img.getRaster();
     int w = img.getWidth(), h = img.getHeight();
     byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
     if (cm instanceof IndexColorModel icm) {
-      int n = icm.getMapSize();
+      int n = paletteEntries >= 0 ? Math.min(paletteEntries, icm.getMapSize()) : icm.getMapSize();
       byte[] pr = new byte[256], pg = new byte[256], pb = new byte[256];
       for (int i = 0; i < 256; i++) { // Pillow's palette default for entries past the table: grey ramp
         pr[i] = pg[i] = pb[i] = (byte) i;
       }
-      byte[] tr = new byte[n], tg = new byte[n], tb = new byte[n];
+      byte[] tr = new byte[icm.getMapSize()], tg = new byte[tr.length], tb = new byte[tr.length];
       icm.getReds(tr);
       icm.getGreens(tg);
       icm.getBlues(tb);
@@ -530,6 +533,25 @@ public final class ImageDecoder {
       }
     }
     return new RgbImage(w, h, rgb);
+  }
+
+  /** Entries in a PNG's PLTE chunk (length / 3), or -1 when it has none. */
+  static int pngPaletteEntries(byte[] b) {
+    int i = 8;
+    while (i + 8 <= b.length) {
+      long len = ((b[i] & 0xFFL) << 24) | ((b[i + 1] & 0xFF) << 16) | ((b[i + 2] & 0xFF) << 8) | (b[i + 3] & 0xFF);
+      if (b[i + 4] == 'P' && b[i + 5] == 'L' && b[i + 6] == 'T' && b[i + 7] == 'E') {
+        return (int) (len / 3);
+      }
+      if (b[i + 4] == 'I' && b[i + 5] == 'D' && b[i + 6] == 'A' && b[i + 7] == 'T') {
+        return -1;
+      }
+      i += 12 + (int) Math.min(len, Integer.MAX_VALUE - 12);
+      if (i < 0) {
+        return -1;
+      }
+    }
+    return -1;
   }
 
   /** One sample to 8 bits as Pillow's unpackers do: high byte of 16-bit (or clip), integer scale below 8. */
