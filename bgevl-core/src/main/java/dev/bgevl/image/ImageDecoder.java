@@ -242,9 +242,28 @@ public final class ImageDecoder {
       throw new BgeVlException(name + ": JPEG decoder returned " + bands + " components, header declares " + hdr.components);
     }
     byte[] rgb = new byte[w * h * 3];
+    byte[] tmp = new byte[3];
     int[] row = new int[w * bands];
+    // libjpeg hands back interleaved bytes: read them in place when the raster is laid out that way.
+    byte[] data = null;
+    int ss = 0, base = 0;
+    if (r.getDataBuffer() instanceof DataBufferByte dbb && dbb.getNumBanks() == 1
+        && r.getSampleModel() instanceof ComponentSampleModel sm && sm.getPixelStride() == bands
+        && r.getSampleModelTranslateX() == 0 && r.getSampleModelTranslateY() == 0
+        && java.util.Arrays.equals(sm.getBandOffsets(), java.util.stream.IntStream.range(0, bands).toArray())) {
+      data = dbb.getData();
+      ss = sm.getScanlineStride();
+      base = dbb.getOffset();
+    }
     for (int y = 0; y < h; y++) {
-      r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
+      if (data != null) {
+        int p = base + y * ss;
+        for (int i = 0; i < w * bands; i++) {
+          row[i] = data[p + i] & 0xFF;
+        }
+      } else {
+        r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
+      }
       int o = y * w * 3;
       switch (hdr.colorSpace) {
         case GRAY -> {
@@ -270,11 +289,10 @@ public final class ImageDecoder {
             int c = row[p], m = row[p + 1], yy = row[p + 2], k = row[p + 3];
             if (hdr.colorSpace == JpegHeader.Space.YCCK) {
               // libjpeg's ycck_cmyk_convert: C, M, Y = 255 - (R, G, B of the YCC triple), K passes through.
-              byte[] t = new byte[3];
-              Ycc.toRgb(c, m, yy, t, 0);
-              c = 255 - (t[0] & 0xFF);
-              m = 255 - (t[1] & 0xFF);
-              yy = 255 - (t[2] & 0xFF);
+              Ycc.toRgb(c, m, yy, tmp, 0);
+              c = 255 - (tmp[0] & 0xFF);
+              m = 255 - (tmp[1] & 0xFF);
+              yy = 255 - (tmp[2] & 0xFF);
             }
             // Pillow reads 4-component JPEGs as "CMYK;I" (Adobe inverted) then cmyk2rgb.
             cmykToRgb(255 - c, 255 - m, 255 - yy, 255 - k, rgb, o);
