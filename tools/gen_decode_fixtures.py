@@ -4,8 +4,11 @@ the shared fixtures lack (BMP, GIF, WebP, TIFF, sub-byte and 16-bit grey, tRNS, 
 sha256 of Pillow 9.4's Image.open(p).convert("RGB") bytes, plus a few broken files.
 
     /usr/bin/python3 tools/gen_decode_fixtures.py bgevl-core/src/test/resources/fixtures/decode
+
+Also needs libjpeg-turbo's cjpeg/jpegtran (apt-get install -y libjpeg-turbo-progs) for the 4:4:0 and
+arithmetic-coded JPEGs, which Pillow cannot write.
 """
-import hashlib, io, json, os, struct, sys, zlib
+import hashlib, io, json, os, shutil, struct, subprocess, sys, zlib
 import numpy as np
 import PIL
 from PIL import Image, ImageOps
@@ -66,6 +69,18 @@ def main(out):
     pal = bytes([10, 20, 30, 200, 100, 50])
     idx = (np.arange(h * w).reshape(h, w) % 4).astype(np.uint8)
     files["short_palette.png"] = png(idx, 8, 3, extra=[(b"PLTE", pal)], before_idat=True)
+    # 4:4:0 (h1v2) JPEGs: libjpeg-turbo upsamples them with its fancy filter; odd sizes test the edges
+    assert shutil.which("cjpeg") and shutil.which("jpegtran"), "apt-get install -y libjpeg-turbo-progs"
+    ppm = io.BytesIO()
+    photo.resize((161, 121), Image.BICUBIC).save(ppm, format="PPM")
+    files["s440_cjpeg.jpg"] = subprocess.run(["cjpeg", "-sample", "1x2", "-quality", "85"], input=ppm.getvalue(),
+                                             capture_output=True, check=True).stdout
+    s422 = subprocess.run(["cjpeg", "-sample", "2x1", "-quality", "85"], input=ppm.getvalue(),
+                          capture_output=True, check=True).stdout
+    files["rot90_422_jpegtran.jpg"] = subprocess.run(["jpegtran", "-rotate", "90"], input=s422,
+                                                     capture_output=True, check=True).stdout
+    arith = subprocess.run(["cjpeg", "-arithmetic", "-quality", "85"], input=ppm.getvalue(),
+                           capture_output=True, check=True).stdout
     # EXIF orientation 6 JPEG: expected both as stored and after exif_transpose
     exif = Image.Exif()
     exif[0x0112] = 6
@@ -90,7 +105,7 @@ def main(out):
     broken = {"truncated.png": good_png[: len(good_png) // 2], "truncated.jpg": good_jpg[: len(good_jpg) // 2],
               "corrupt.png": good_png[:40] + bytes(range(256)) * 2, "empty.png": b"",
               "not_an_image.png": b"hello, this is text and not an image\n" * 4,
-              "bomb.png": png_header_only(100_000, 100_000)}
+              "bomb.png": png_header_only(100_000, 100_000), "arithmetic.jpg": arith}
     for name, data in broken.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)

@@ -244,10 +244,11 @@ public final class ImageDecoder {
     byte[] rgb = new byte[w * h * 3];
     byte[] tmp = new byte[3];
     int[] row = new int[w * bands];
+    int[] planes = fancyH1v2(r, hdr); // non-null only for 4:4:0 components, see below
     // libjpeg hands back interleaved bytes: read them in place when the raster is laid out that way.
     byte[] data = null;
     int ss = 0, base = 0;
-    if (r.getDataBuffer() instanceof DataBufferByte dbb && dbb.getNumBanks() == 1
+    if (planes == null && r.getDataBuffer() instanceof DataBufferByte dbb && dbb.getNumBanks() == 1
         && r.getSampleModel() instanceof ComponentSampleModel sm && sm.getPixelStride() == bands
         && r.getSampleModelTranslateX() == 0 && r.getSampleModelTranslateY() == 0
         && java.util.Arrays.equals(sm.getBandOffsets(), java.util.stream.IntStream.range(0, bands).toArray())) {
@@ -261,6 +262,8 @@ public final class ImageDecoder {
         for (int i = 0; i < w * bands; i++) {
           row[i] = data[p + i] & 0xFF;
         }
+      } else if (planes != null) {
+        System.arraycopy(planes, y * w * bands, row, 0, w * bands);
       } else {
         r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
       }
@@ -301,6 +304,49 @@ public final class ImageDecoder {
       }
     }
     return new RgbImage(w, h, rgb);
+  }
+
+  /**
+   * libjpeg-turbo 2.x (Pillow's decoder) upsamples 4:4:0 chroma with {@code h1v2_fancy_upsample}: output
+   * row 2i = (3·c[i] + c[i−1] + 1) >> 2, row 2i+1 = (3·c[i] + c[i+1] + 2) >> 2, edges replicated. The
+   * JDK's libjpeg 6b replicates rows instead, so row 2i of its output still holds the decoded c[i]:
+   * recompute those components from it. Returns all samples interleaved, or null when no component is
+   * 4:4:0 (the common case, read straight from the raster).
+   */
+  private static int[] fancyH1v2(Raster r, JpegHeader hdr) {
+    boolean[] h1v2 = hdr.h1v2Components();
+    boolean any = false;
+    for (boolean b : h1v2) {
+      any |= b;
+    }
+    if (!any) {
+      return null;
+    }
+    int w = r.getWidth(), h = r.getHeight(), bands = r.getNumBands();
+    int[] px = r.getPixels(r.getMinX(), r.getMinY(), w, h, (int[]) null);
+    int n = (h + 1) / 2; // downsampled rows: ceil(h / 2)
+    int[] ds = new int[n * w];
+    for (int c = 0; c < bands; c++) {
+      if (!h1v2[c]) {
+        continue;
+      }
+      for (int i = 0; i < n; i++) {
+        for (int x = 0; x < w; x++) {
+          ds[i * w + x] = px[((2 * i) * w + x) * bands + c];
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        int above = Math.max(i - 1, 0) * w, here = i * w, below = Math.min(i + 1, n - 1) * w;
+        for (int x = 0; x < w; x++) {
+          int v3 = ds[here + x] * 3;
+          px[((2 * i) * w + x) * bands + c] = (v3 + ds[above + x] + 1) >> 2;
+          if (2 * i + 1 < h) {
+            px[((2 * i + 1) * w + x) * bands + c] = (v3 + ds[below + x] + 2) >> 2;
+          }
+        }
+      }
+    }
+    return px;
   }
 
   /** Pillow's {@code cmyk2rgb}: R = clip8(nk - MULDIV255(C, nk)), nk = 255 - K. */

@@ -46,7 +46,7 @@ class ImageDecoderTest {
     List<String> names = new ArrayList<>();
     for (Iterator<String> it = expected().fieldNames(); it.hasNext(); ) {
       String n = it.next();
-      if (!expected().get(n).has("pillow")) {
+      if (!expected().get(n).has("pillow") && !n.endsWith(".rgb")) {
         names.add(n);
       }
     }
@@ -125,6 +125,15 @@ class ImageDecoderTest {
       default -> "decompression bomb";
     };
     assertTrue(m.contains(want), m);
+  }
+
+  @Test
+  void arithmeticCodedJpegIsRefusedClearly() {
+    // Pillow (libjpeg-turbo) decodes these; the JDK's libjpeg 6b cannot, so we say so in one line.
+    Path p = TestFixtures.resource("decode/arithmetic.jpg");
+    BgeVlException e = assertThrows(BgeVlException.class, () -> ImageDecoder.decode(p, ImageLimits.DEFAULT));
+    assertEquals(p + ": unsupported JPEG: arithmetic coding (SOF 0xc9) is not supported by the JDK decoder; "
+        + "re-encode it with Huffman coding", e.getMessage());
   }
 
   @Test
