@@ -49,6 +49,7 @@ def main(out):
     save("rgb.tif", im_rgb, format="TIFF")
     save("rgb_lzw.tif", Image.fromarray(noise, "RGB"), format="TIFF", compression="tiff_lzw")
     save("gray.tif", Image.fromarray(gray, "L"), format="TIFF")
+    save("gray16.tif", Image.fromarray(((x * 997 + y * 61) % 65536).astype(np.uint16)), format="TIFF")
     save("gray.jpg", Image.fromarray(gray, "L"), format="JPEG", quality=90)
     save("q95_444.jpg", Image.fromarray(noise, "RGB"), format="JPEG", quality=95, subsampling=0)
     save("q75_422.jpg", im_rgb, format="JPEG", quality=75, subsampling=1)

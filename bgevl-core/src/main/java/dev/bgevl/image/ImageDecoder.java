@@ -105,8 +105,8 @@ public final class ImageDecoder {
         RgbImage img = switch (format) {
           case JPEG -> decodeJpeg(reader, bytes, name, l);
           case GIF -> decodeGif(reader, name, l);
-          case PNG -> fromRaster(reader.read(0), true, pngPaletteEntries(bytes), name);
-          default -> fromRaster(reader.read(0), false, -1, name);
+          case PNG -> fromRaster(reader.read(0), pngPaletteEntries(bytes), name);
+          default -> fromRaster(reader.read(0), -1, name);
         };
         if (warnings.truncated != null) {
           throw new BgeVlException(name + ": truncated " + format.label + " image (" + warnings.truncated + ")");
@@ -141,7 +141,7 @@ public final class ImageDecoder {
     if (img == null) {
       throw new BgeVlException("image: null BufferedImage");
     }
-    return fromRaster(img, false, -1, "BufferedImage " + img.getWidth() + "x" + img.getHeight());
+    return fromRaster(img, -1, "BufferedImage " + img.getWidth() + "x" + img.getHeight());
   }
 
   private static void checkFileSize(String name, long size, ImageLimits l) {
@@ -424,7 +424,7 @@ public final class ImageDecoder {
     }
     checkPixels(name, screenW, screenH, l);
     if (!(frame.getColorModel() instanceof IndexColorModel icm)) {
-      return fromRaster(frame, false, -1, name);
+      return fromRaster(frame, -1, name);
     }
     // Pillow's first frame: a screen-sized P image filled with the transparent index (else 0), the frame pasted in.
     int n = icm.getMapSize();
@@ -492,12 +492,10 @@ public final class ImageDecoder {
   /**
    * RGB from a decoded image's raster and colour model, with Pillow's conversion rules.
    *
-   * @param pngSemantics 16-bit grey without alpha is clipped (Pillow's PNG mode {@code I}) rather than
-   *                     reduced to its high byte
    * @param paletteEntries entries the file's palette really has (-1: all of the colour model's); Pillow
    *                       maps indices past them to its default grey ramp (i, i, i)
    */
-  static RgbImage fromRaster(BufferedImage img, boolean pngSemantics, int paletteEntries, String name) {
+  static RgbImage fromRaster(BufferedImage img, int paletteEntries, String name) {
     ColorModel cm = img.getColorModel();
     Raster r = img.getRaster();
     int w = img.getWidth(), h = img.getHeight();
@@ -577,7 +575,7 @@ public final class ImageDecoder {
     int nb = r.getNumBands();
     int[] sizes = cm.getComponentSize();
     int[] row = new int[w * nb];
-    boolean clip16 = pngSemantics && gray && !hasAlpha;
+    boolean clip16 = gray && !hasAlpha; // Pillow: PNG mode I / TIFF I;16 → L clips at 255
     for (int y = 0; y < h; y++) {
       r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
       for (int x = 0, p = 0, o = y * w * 3; x < w; x++, p += nb, o += 3) {
