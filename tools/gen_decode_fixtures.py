@@ -107,6 +107,8 @@ def main(out):
               "corrupt.png": good_png[:40] + bytes(range(256)) * 2, "empty.png": b"",
               "not_an_image.png": b"hello, this is text and not an image\n" * 4,
               "bomb.png": png_header_only(100_000, 100_000), "arithmetic.jpg": arith}
+    for name in ("pal.gif", "rgb24.bmp", "rgb.tif", "lossy_photo.webp"):
+        broken["truncated_" + name] = files[name][: len(files[name]) * 6 // 10]
     for name, data in broken.items():
         with open(os.path.join(out, name), "wb") as f:
             f.write(data)
