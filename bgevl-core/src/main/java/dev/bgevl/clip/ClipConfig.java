@@ -91,6 +91,20 @@ public record ClipConfig(Text text, Vision vision, int projectionDim) {
     }
   }
 
+  /** BGE-VL-base's architecture (ViT-B/16 at 224, 512-d text, 512-d embedding). */
+  public static ClipConfig base() {
+    return new ClipConfig(
+        new Text(49408, 512, 2048, 12, 8, 77, Activation.QUICK_GELU, 1e-5f, 1, 49406, 49407),
+        new Vision(768, 3072, 12, 12, 3, 224, 16, Activation.QUICK_GELU, 1e-5f), 512);
+  }
+
+  /** BGE-VL-large's architecture (ViT-L/14 at 224, 768-d text, 768-d embedding). */
+  public static ClipConfig large() {
+    return new ClipConfig(
+        new Text(49408, 768, 3072, 12, 12, 77, Activation.QUICK_GELU, 1e-5f, 1, 49406, 49407),
+        new Vision(1024, 4096, 24, 16, 3, 224, 14, Activation.QUICK_GELU, 1e-5f), 768);
+  }
+
   /** Reads {@code dir/config.json}. */
   public static ClipConfig load(Path dir) {
     Path file = dir.resolve("config.json");

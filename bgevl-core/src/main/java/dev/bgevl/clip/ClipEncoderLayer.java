@@ -4,7 +4,7 @@ import dev.bgevl.tensor.Activation;
 import dev.bgevl.tensor.Attention;
 import dev.bgevl.tensor.Linear;
 import dev.bgevl.tensor.Ops;
-import dev.bgevl.weights.Weights;
+import dev.bgevl.weights.TensorSource;
 
 /**
  * One pre-LN transformer block of either CLIP tower ({@code CLIPEncoderLayer}):
@@ -25,7 +25,7 @@ final class ClipEncoderLayer {
   private final Linear fc2; // [hidden, intermediate]
   private final Activation act;
 
-  ClipEncoderLayer(Weights w, String prefix, int hidden, int intermediate, int heads, Activation act, float eps) {
+  ClipEncoderLayer(TensorSource w, String prefix, int hidden, int intermediate, int heads, Activation act, float eps) {
     this.hidden = hidden;
     this.heads = heads;
     this.eps = eps;

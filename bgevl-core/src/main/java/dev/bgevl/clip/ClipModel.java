@@ -1,6 +1,7 @@
 package dev.bgevl.clip;
 
 import dev.bgevl.weights.DType;
+import dev.bgevl.weights.TensorSource;
 import dev.bgevl.weights.Weights;
 import java.nio.file.Path;
 
@@ -30,6 +31,12 @@ public final class ClipModel {
       ClipTextModel text = new ClipTextModel(w, config.text(), config.projectionDim());
       return new ClipModel(config, vision, text, w.dominantDType());
     }
+  }
+
+  /** Builds a model from any tensor source (e.g. {@link dev.bgevl.weights.SyntheticWeights}). */
+  public static ClipModel create(ClipConfig config, TensorSource source) {
+    return new ClipModel(config, new ClipVisionModel(source, config.vision(), config.projectionDim()),
+        new ClipTextModel(source, config.text(), config.projectionDim()), DType.F32);
   }
 
   public ClipConfig config() {

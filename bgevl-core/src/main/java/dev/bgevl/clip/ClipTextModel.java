@@ -4,7 +4,7 @@ import dev.bgevl.BgeVlException;
 import dev.bgevl.tensor.Activation;
 import dev.bgevl.tensor.Linear;
 import dev.bgevl.tensor.Ops;
-import dev.bgevl.weights.Weights;
+import dev.bgevl.weights.TensorSource;
 
 /**
  * The CLIP text tower plus {@code text_projection}, in data-flow order: token and position
@@ -20,7 +20,7 @@ public final class ClipTextModel {
   private final float[] finalLayerNormWeight, finalLayerNormBias; // [hidden]
   private final Linear textProjection; // [projection, hidden], no bias
 
-  ClipTextModel(Weights w, ClipConfig.Text cfg, int projectionDim) {
+  ClipTextModel(TensorSource w, ClipConfig.Text cfg, int projectionDim) {
     this.cfg = cfg;
     this.projectionDim = projectionDim;
     int h = cfg.hiddenSize();

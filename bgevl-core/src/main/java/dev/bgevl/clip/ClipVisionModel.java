@@ -4,7 +4,7 @@ import dev.bgevl.BgeVlException;
 import dev.bgevl.tensor.Activation;
 import dev.bgevl.tensor.Linear;
 import dev.bgevl.tensor.Ops;
-import dev.bgevl.weights.Weights;
+import dev.bgevl.weights.TensorSource;
 
 /**
  * The CLIP vision tower plus {@code visual_projection}, in data-flow order: patch convolution, class
@@ -23,7 +23,7 @@ public final class ClipVisionModel {
   private final float[] postLayernormWeight, postLayernormBias; // [hidden]
   private final Linear visualProjection; // [projection, hidden], no bias
 
-  ClipVisionModel(Weights w, ClipConfig.Vision cfg, int projectionDim) {
+  ClipVisionModel(TensorSource w, ClipConfig.Vision cfg, int projectionDim) {
     this.cfg = cfg;
     this.projectionDim = projectionDim;
     int h = cfg.hiddenSize();

@@ -23,7 +23,7 @@ import java.util.Set;
  * {@code model.safetensors.index.json}, memory-mapped once. Closing it unmaps every shard, so
  * nothing read from {@link #segment} may be used afterwards; {@link #floats} copies.
  */
-public final class Weights implements AutoCloseable {
+public final class Weights implements TensorSource, AutoCloseable {
   public static final String SINGLE_FILE = "model.safetensors";
   public static final String INDEX_FILE = "model.safetensors.index.json";
 
@@ -126,6 +126,7 @@ public final class Weights implements AutoCloseable {
   }
 
   /** The tensor {@code name} as fp32 (copied and converted from F32, F16 or BF16), shape-checked. */
+  @Override
   public float[] floats(String name, long... shape) {
     return toFloats(tensor(name, shape));
   }
