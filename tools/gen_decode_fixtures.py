@@ -39,6 +39,13 @@ def main(out):
     q = im_rgb.quantize(16)
     save("pal_trns.gif", q, format="GIF", transparency=3)
     save("gray.gif", Image.fromarray(gray, "L"), format="GIF")
+    # first frame smaller than the logical screen, at an offset (Pillow fills the rest with index 0, or
+    # with the transparent index): Pillow writes a full frame, so patch its header
+    small = Image.fromarray(rgb[:3, :4], "RGB").quantize(8)
+    for name, kw in (("offset_frame.gif", {}), ("offset_frame_trns.gif", {"transparency": 2})):
+        b = io.BytesIO()
+        small.save(b, format="GIF", **kw)
+        files[name] = offset_gif(b.getvalue(), 9, 7, 3, 2)
     save("lossless.webp", Image.fromarray(noise, "RGB"), format="WEBP", lossless=True)
     rgba = np.dstack([noise, (x * 20 % 256).astype(np.uint8)])
     save("lossless_rgba.webp", Image.fromarray(rgba, "RGBA"), format="WEBP", lossless=True)
@@ -121,6 +128,20 @@ def main(out):
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump({"pillow": PIL.__version__, "files": expected}, f, indent=1)
     print(len(expected), "files")
+
+
+def offset_gif(data, screen_w, screen_h, left, top):
+    d = bytearray(data)
+    d[6:10] = struct.pack("<HH", screen_w, screen_h)
+    i = 13 + (3 << ((d[10] & 7) + 1) if d[10] & 0x80 else 0)
+    while d[i] == 0x21:  # skip extension blocks
+        i += 2
+        while d[i]:
+            i += d[i] + 1
+        i += 1
+    assert d[i] == 0x2C
+    d[i + 1:i + 5] = struct.pack("<HH", left, top)
+    return bytes(d)
 
 
 def chunk(t, d):

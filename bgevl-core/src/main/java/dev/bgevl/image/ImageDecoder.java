@@ -399,8 +399,7 @@ public final class ImageDecoder {
   // ---------------------------------------------------------------- GIF
 
   private static RgbImage decodeGif(ImageReader reader, String name, ImageLimits l) throws IOException {
-    BufferedImage frame = reader.read(0);
-    int screenW = frame.getWidth(), screenH = frame.getHeight(), left = 0, top = 0, transparent = -1;
+    int screenW = reader.getWidth(0), screenH = reader.getHeight(0), left = 0, top = 0, transparent = -1;
     IIOMetadata sm = reader.getStreamMetadata();
     if (sm != null) {
       Node lsd = child(sm.getAsTree("javax_imageio_gif_stream_1.0"), "LogicalScreenDescriptor");
@@ -409,6 +408,8 @@ public final class ImageDecoder {
         screenH = Math.max(1, intAttr(lsd, "logicalScreenHeight", screenH));
       }
     }
+    checkPixels(name, screenW, screenH, l); // the canvas Pillow allocates, checked before decoding
+    BufferedImage frame = reader.read(0);
     IIOMetadata im = reader.getImageMetadata(0);
     if (im != null) {
       Node root = im.getAsTree("javax_imageio_gif_image_1.0");
@@ -422,7 +423,6 @@ public final class ImageDecoder {
         transparent = intAttr(gce, "transparentColorIndex", -1);
       }
     }
-    checkPixels(name, screenW, screenH, l);
     if (!(frame.getColorModel() instanceof IndexColorModel icm)) {
       return fromRaster(frame, -1, name);
     }
