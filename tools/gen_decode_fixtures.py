@@ -35,6 +35,8 @@ def main(out):
     save("rgb24.bmp", im_rgb, format="BMP")
     save("pal8.bmp", im_rgb.quantize(37), format="BMP")
     save("gray8.bmp", Image.fromarray(gray, "L"), format="BMP")
+    files["rgb555.bmp"] = bmp16(rng.integers(0, 1 << 15, (h, w), dtype=np.uint16), None)
+    files["rgb565.bmp"] = bmp16(rng.integers(0, 1 << 16, (h, w), dtype=np.uint16), (0xF800, 0x07E0, 0x001F))
     save("pal.gif", im_rgb.quantize(64), format="GIF")
     q = im_rgb.quantize(16)
     save("pal_trns.gif", q, format="GIF", transparency=3)
@@ -128,6 +130,17 @@ def main(out):
     with open(os.path.join(out, "expected.json"), "w") as f:
         json.dump({"pillow": PIL.__version__, "files": expected}, f, indent=1)
     print(len(expected), "files")
+
+
+def bmp16(px, masks):
+    """A 16-bit BMP: BI_RGB (5-5-5) when masks is None, else BI_BITFIELDS with (r, g, b) masks."""
+    hgt, wid = px.shape
+    stride = (wid * 2 + 3) // 4 * 4
+    rows = b"".join(px[y].astype("<u2").tobytes().ljust(stride, b"\0") for y in range(hgt - 1, -1, -1))
+    extra = b"" if masks is None else struct.pack("<III", *masks)
+    off = 14 + 40 + len(extra)
+    info = struct.pack("<IiiHHIIiiII", 40, wid, hgt, 1, 16, 0 if masks is None else 3, len(rows), 2835, 2835, 0, 0)
+    return b"BM" + struct.pack("<IHHI", off + len(rows), 0, 0, off) + info + extra + rows
 
 
 def offset_gif(data, screen_w, screen_h, left, top):
