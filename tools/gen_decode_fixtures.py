@@ -91,6 +91,17 @@ def main(out):
                                                      capture_output=True, check=True).stdout
     arith = subprocess.run(["cjpeg", "-arithmetic", "-quality", "85"], input=ppm.getvalue(),
                            capture_output=True, check=True).stdout
+    # 4-component JPEGs: Pillow writes Adobe CMYK (transform 0); patch the marker to YCCK (transform 2:
+    # decoders then convert the stored samples as YCC) and drop it (plain CMYK, still read inverted)
+    cmyk = np.dstack([noise, (x * y * 3 % 256).astype(np.uint8)])
+    b = io.BytesIO()
+    Image.fromarray(cmyk, "CMYK").save(b, format="JPEG", quality=90)
+    adobe_cmyk = b.getvalue()
+    a14 = adobe_cmyk.index(b"Adobe") - 4  # the APP14 marker
+    seg_len = struct.unpack(">H", adobe_cmyk[a14 + 2:a14 + 4])[0]
+    assert adobe_cmyk[a14 + 4:a14 + 9] == b"Adobe" and adobe_cmyk[a14 + 15] == 0
+    files["ycck_adobe2.jpg"] = adobe_cmyk[:a14 + 15] + b"\x02" + adobe_cmyk[a14 + 16:]
+    files["cmyk_no_adobe.jpg"] = adobe_cmyk[:a14] + adobe_cmyk[a14 + 2 + seg_len:]
     # EXIF orientation 6 JPEG: expected both as stored and after exif_transpose
     exif = Image.Exif()
     exif[0x0112] = 6
