@@ -89,6 +89,8 @@ def main(out):
                           capture_output=True, check=True).stdout
     files["rot90_422_jpegtran.jpg"] = subprocess.run(["jpegtran", "-rotate", "90"], input=s422,
                                                      capture_output=True, check=True).stdout
+    files["s411_restart_cjpeg.jpg"] = subprocess.run(["cjpeg", "-sample", "4x1", "-restart", "2", "-quality", "85"],
+                                                     input=ppm.getvalue(), capture_output=True, check=True).stdout
     arith = subprocess.run(["cjpeg", "-arithmetic", "-quality", "85"], input=ppm.getvalue(),
                            capture_output=True, check=True).stdout
     # 4-component JPEGs: Pillow writes Adobe CMYK (transform 0); patch the marker to YCCK (transform 2:
