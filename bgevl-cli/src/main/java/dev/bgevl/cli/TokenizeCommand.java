@@ -68,8 +68,8 @@ public final class TokenizeCommand implements Callable<Integer> {
             JsonNode node;
             try {
               node = JSON.readTree(line);
-            } catch (IOException e) {
-              throw new BgeVlException(where + ": not a JSON object: " + e.getOriginalMessage());
+            } catch (com.fasterxml.jackson.core.JacksonException e) {
+              throw new BgeVlException(where + ": not a JSON object: " + e.getOriginalMessage().lines().findFirst().orElse(""));
             }
             if (node == null || !node.isObject() || !node.path("text").isTextual()) {
               throw new BgeVlException(where + ": expected {\"text\": \"...\"}");
