@@ -16,12 +16,16 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
-/** {@code bgevl tokenize}: prints the CLIP token ids of texts, one JSON line per text. */
+/**
+ * {@code bgevl tokenize}: prints the CLIP token ids of texts, one JSON line per text. Errors are
+ * {@link BgeVlException}s, printed as one line by {@link Main#commandLine()}'s handler.
+ */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,
     description = {"Tokenize texts with a model's CLIP tokenizer (identical to Hugging Face's CLIPTokenizerFast).",
         "Prints one JSON line per text: {\"ids\": [...], \"tokens\": [...]} plus \"truncated\": true for texts cut to the model's limit."})
@@ -51,7 +55,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     try {
       if ((texts == null || texts.isEmpty()) == (input == null)) {
-        throw new BgeVlException("tokenize: give either --text TEXT (one or more) or --input FILE.jsonl");
+        throw new CommandLine.ParameterException(spec.commandLine(), "give either --text TEXT (one or more) or --input FILE.jsonl");
       }
       ClipTokenizer tokenizer = ClipTokenizer.load(model,
           noTruncate ? ClipTokenizer.Truncation.ERROR : ClipTokenizer.Truncation.TRUNCATE);
@@ -85,11 +89,6 @@ public final class TokenizeCommand implements Callable<Integer> {
         }
       }
       return 0;
-    } catch (BgeVlException e) {
-      out.flush();
-      err.println("error: " + e.getMessage());
-      err.flush();
-      return 2;
     } finally {
       out.flush();
     }

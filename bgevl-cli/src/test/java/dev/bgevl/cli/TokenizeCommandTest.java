@@ -21,7 +21,7 @@ class TokenizeCommandTest {
   private final StringWriter err = new StringWriter();
 
   private int run(String... args) {
-    CommandLine cl = new CommandLine(new Main());
+    CommandLine cl = Main.commandLine();
     cl.setOut(new PrintWriter(out, true));
     cl.setErr(new PrintWriter(err, true));
     return cl.execute(args);
@@ -69,7 +69,7 @@ class TokenizeCommandTest {
   @Test
   void overlongTextRefusedWithNoTruncate() {
     int rc = run("tokenize", "--model", TokenizerFixtures.clipTinyDir().toString(), "--no-truncate", "--text", "cat ".repeat(80));
-    assertEquals(2, rc);
+    assertEquals(Main.EXIT_FAILURE, rc);
     assertEquals(1, err.toString().lines().count(), err.toString());
     assertTrue(err.toString().startsWith("error: text 'cat cat") && err.toString().contains("82 tokens"), err.toString());
   }
@@ -79,14 +79,14 @@ class TokenizeCommandTest {
     Path in = dir.resolve("bad.jsonl");
     Files.writeString(in, "{\"text\": \"ok\"}\n{\"txt\": 1}\n");
     int rc = run("tokenize", "--model", TokenizerFixtures.clipTinyDir().toString(), "--input", in.toString());
-    assertEquals(2, rc);
+    assertEquals(Main.EXIT_FAILURE, rc);
     assertEquals("error: " + in + ":2: expected {\"text\": \"...\"}", err.toString().strip());
   }
 
   @Test
   void missingModelIsOneErrorLine(@TempDir Path dir) {
     int rc = run("tokenize", "--model", dir.resolve("none").toString(), "--text", "x");
-    assertEquals(2, rc);
+    assertEquals(Main.EXIT_FAILURE, rc);
     assertEquals(1, err.toString().lines().count());
     assertTrue(err.toString().contains("does not exist"), err.toString());
   }
@@ -94,7 +94,7 @@ class TokenizeCommandTest {
   @Test
   void needsTextOrInput() {
     int rc = run("tokenize", "--model", TokenizerFixtures.clipTinyDir().toString());
-    assertEquals(2, rc);
+    assertEquals(2, rc);   // usage error
     assertTrue(err.toString().contains("give either --text TEXT"), err.toString());
   }
 }
