@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     subcommands = {
         EmbedCommand.class,
         InfoCommand.class,
+        TokenizeCommand.class,
         PreprocessCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
