@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         EmbedCommand.class,
         InfoCommand.class,
         TokenizeCommand.class,
+        PreprocessCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit status for a runtime failure (bad input, unreadable model, I/O); usage errors give 2. */
