@@ -1,0 +1,93 @@
+package dev.bgevl;
+
+import dev.bgevl.image.ImageDecoder;
+import dev.bgevl.image.ImageLimits;
+import dev.bgevl.image.RgbImage;
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * What can be embedded: a text, an image, or both (a composed "this picture, but …" query, whose
+ * embedding is normalize(text_features + image_features)).
+ */
+public sealed interface Input permits Input.Text, Input.Image, Input.Composed {
+
+  /** A text query or document. */
+  static Text text(String text) {
+    return new Text(text);
+  }
+
+  /** An image file (any format the decoder reads; relative paths resolve against the working directory). */
+  static Image image(Path path) {
+    return new Image(Objects.requireNonNull(path, "path"), null, null, path.toString());
+  }
+
+  /** An encoded image held in memory; {@code name} appears in error messages. */
+  static Image image(byte[] bytes, String name) {
+    return new Image(null, Objects.requireNonNull(bytes, "bytes"), null, name == null ? "<bytes>" : name);
+  }
+
+  /** An already decoded image (its RGB samples are used as they are). */
+  static Image image(BufferedImage image) {
+    return new Image(null, null, Objects.requireNonNull(image, "image"), "<BufferedImage>");
+  }
+
+  /** An image plus a text: embedded as normalize(text_features + image_features). */
+  static Composed composed(Image image, String text) {
+    return new Composed(image, text);
+  }
+
+  /** A human-readable name for error messages. */
+  String describe();
+
+  record Text(String text) implements Input {
+    public Text {
+      Objects.requireNonNull(text, "text");
+    }
+
+    @Override
+    public String describe() {
+      String t = text.length() > 60 ? text.substring(0, 57) + "..." : text;
+      return "text \"" + t.replace("\n", "\\n") + "\"";
+    }
+  }
+
+  /** Exactly one of path, bytes or buffered is set. */
+  record Image(Path path, byte[] bytes, BufferedImage buffered, String name) implements Input {
+    public Image {
+      int set = (path != null ? 1 : 0) + (bytes != null ? 1 : 0) + (buffered != null ? 1 : 0);
+      if (set != 1) {
+        throw new IllegalArgumentException("an image input needs exactly one of path, bytes or BufferedImage");
+      }
+    }
+
+    /** Decodes to RGB the way Pillow's {@code Image.open(p).convert("RGB")} does. */
+    public RgbImage decode(ImageLimits limits) {
+      if (path != null) {
+        return ImageDecoder.decode(path, limits);
+      }
+      if (bytes != null) {
+        return ImageDecoder.decode(bytes, name, limits);
+      }
+      return ImageDecoder.fromBufferedImage(buffered);
+    }
+
+    @Override
+    public String describe() {
+      return "image " + name;
+    }
+  }
+
+  record Composed(Image image, String text) implements Input {
+    public Composed {
+      Objects.requireNonNull(image, "image");
+      Objects.requireNonNull(text, "text");
+    }
+
+    @Override
+    public String describe() {
+      return image.describe() + " + " + new Text(text).describe();
+    }
+  }
+}

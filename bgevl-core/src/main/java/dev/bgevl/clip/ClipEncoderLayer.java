@@ -1,0 +1,83 @@
+package dev.bgevl.clip;
+
+import dev.bgevl.tensor.Activation;
+import dev.bgevl.tensor.Attention;
+import dev.bgevl.tensor.Linear;
+import dev.bgevl.tensor.Ops;
+import dev.bgevl.weights.TensorSource;
+
+/**
+ * One pre-LN transformer block of either CLIP tower ({@code CLIPEncoderLayer}):
+ * {@code x += out_proj(attn(layer_norm1(x)))}, then {@code x += fc2(act(fc1(layer_norm2(x))))}.
+ * q, k and v projections are packed into one [3·hidden, hidden] matrix so one GEMM computes them.
+ */
+final class ClipEncoderLayer {
+  private final int hidden;
+  private final int heads;
+  private final float eps;
+  private final float[] layerNorm1Weight; // [hidden]
+  private final float[] layerNorm1Bias; // [hidden]
+  private final Linear qkvProj; // [3·hidden, hidden] = q_proj | k_proj | v_proj, with biases
+  private final Linear outProj; // [hidden, hidden]
+  private final float[] layerNorm2Weight; // [hidden]
+  private final float[] layerNorm2Bias; // [hidden]
+  private final Linear fc1; // [intermediate, hidden]
+  private final Linear fc2; // [hidden, intermediate]
+  private final Activation act;
+
+  ClipEncoderLayer(TensorSource w, String prefix, int hidden, int intermediate, int heads, Activation act, float eps) {
+    this.hidden = hidden;
+    this.heads = heads;
+    this.eps = eps;
+    this.act = act;
+    String attn = prefix + ".self_attn.";
+    float[] qkv = new float[3 * hidden * hidden];
+    float[] qkvBias = new float[3 * hidden];
+    String[] parts = {"q_proj", "k_proj", "v_proj"};
+    for (int i = 0; i < 3; i++) {
+      System.arraycopy(w.floats(attn + parts[i] + ".weight", hidden, hidden), 0, qkv, i * hidden * hidden, hidden * hidden);
+      System.arraycopy(w.floats(attn + parts[i] + ".bias", hidden), 0, qkvBias, i * hidden, hidden);
+    }
+    this.qkvProj = Linear.pack(qkv, qkvBias, 3 * hidden, hidden);
+    this.outProj = Linear.pack(w.floats(attn + "out_proj.weight", hidden, hidden), w.floats(attn + "out_proj.bias", hidden), hidden, hidden);
+    this.layerNorm1Weight = w.floats(prefix + ".layer_norm1.weight", hidden);
+    this.layerNorm1Bias = w.floats(prefix + ".layer_norm1.bias", hidden);
+    this.layerNorm2Weight = w.floats(prefix + ".layer_norm2.weight", hidden);
+    this.layerNorm2Bias = w.floats(prefix + ".layer_norm2.bias", hidden);
+    this.fc1 = Linear.pack(w.floats(prefix + ".mlp.fc1.weight", intermediate, hidden), w.floats(prefix + ".mlp.fc1.bias", intermediate), intermediate, hidden);
+    this.fc2 = Linear.pack(w.floats(prefix + ".mlp.fc2.weight", hidden, intermediate), w.floats(prefix + ".mlp.fc2.bias", hidden), hidden, intermediate);
+  }
+
+  /**
+   * Runs the block in place on {@code x} [batch·seq, hidden].
+   *
+   * @param causal text tower: a query attends to itself and earlier keys only
+   * @param validLen per sequence, keys at or past it are padding (null: all valid)
+   */
+  void forward(float[] x, int batch, int seq, boolean causal, int[] validLen, Buffers buf) {
+    int rows = batch * seq;
+    int headDim = hidden / heads;
+    Ops.layerNorm(x, buf.normed, rows, hidden, layerNorm1Weight, layerNorm1Bias, eps);
+    qkvProj.apply(buf.normed, rows, buf.qkv, Activation.NONE);
+    Attention.selfAttention(buf.qkv, batch, seq, heads, headDim, (float) Math.pow(headDim, -0.5), causal, validLen, buf.attn);
+    outProj.applyAdd(buf.attn, rows, x);
+    Ops.layerNorm(x, buf.normed, rows, hidden, layerNorm2Weight, layerNorm2Bias, eps);
+    fc1.apply(buf.normed, rows, buf.mlp, act);
+    fc2.applyAdd(buf.mlp, rows, x);
+  }
+
+  /** Activation scratch for one forward call, sized for {@code rows} rows. */
+  static final class Buffers {
+    final float[] normed; // [rows, hidden]
+    final float[] qkv; // [rows, 3·hidden]
+    final float[] attn; // [rows, hidden]
+    final float[] mlp; // [rows, intermediate]
+
+    Buffers(int rows, int hidden, int intermediate) {
+      normed = new float[rows * hidden];
+      qkv = new float[rows * 3 * hidden];
+      attn = new float[rows * hidden];
+      mlp = new float[rows * intermediate];
+    }
+  }
+}

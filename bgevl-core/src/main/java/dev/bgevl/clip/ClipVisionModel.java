@@ -1,0 +1,139 @@
+package dev.bgevl.clip;
+
+import dev.bgevl.BgeVlException;
+import dev.bgevl.tensor.Activation;
+import dev.bgevl.tensor.Linear;
+import dev.bgevl.tensor.Ops;
+import dev.bgevl.weights.TensorSource;
+
+/**
+ * The CLIP vision tower plus {@code visual_projection}, in data-flow order: patch convolution, class
+ * and position embeddings, {@code pre_layrnorm}, the encoder, {@code post_layernorm} on the class
+ * token, projection. Immutable after load; every call allocates its own activations, so concurrent
+ * calls are safe.
+ */
+public final class ClipVisionModel {
+  private final ClipConfig.Vision cfg;
+  private final int projectionDim;
+  private final Linear patchEmbedding; // conv [hidden, channels, p, p] viewed as [hidden, channels·p·p], no bias
+  private final float[] classEmbedding; // [hidden]
+  private final float[] positionEmbedding; // [positions, hidden]
+  private final float[] preLayrnormWeight, preLayrnormBias; // [hidden] (checkpoint spelling "layrnorm")
+  private final ClipEncoderLayer[] layers;
+  private final float[] postLayernormWeight, postLayernormBias; // [hidden]
+  private final Linear visualProjection; // [projection, hidden], no bias
+
+  ClipVisionModel(TensorSource w, ClipConfig.Vision cfg, int projectionDim) {
+    this.cfg = cfg;
+    this.projectionDim = projectionDim;
+    int h = cfg.hiddenSize();
+    int p = cfg.patchSize();
+    int c = cfg.numChannels();
+    String e = "vision_model.embeddings.";
+    this.patchEmbedding = Linear.pack(w.floats(e + "patch_embedding.weight", h, c, p, p), null, h, c * p * p);
+    this.classEmbedding = w.floats(e + "class_embedding", h);
+    this.positionEmbedding = w.floats(e + "position_embedding.weight", cfg.numPositions(), h);
+    this.preLayrnormWeight = w.floats("vision_model.pre_layrnorm.weight", h);
+    this.preLayrnormBias = w.floats("vision_model.pre_layrnorm.bias", h);
+    this.layers = new ClipEncoderLayer[cfg.numHiddenLayers()];
+    for (int i = 0; i < layers.length; i++) {
+      layers[i] = new ClipEncoderLayer(w, "vision_model.encoder.layers." + i, h, cfg.intermediateSize(),
+          cfg.numAttentionHeads(), cfg.hiddenAct(), cfg.layerNormEps());
+    }
+    this.postLayernormWeight = w.floats("vision_model.post_layernorm.weight", h);
+    this.postLayernormBias = w.floats("vision_model.post_layernorm.bias", h);
+    this.visualProjection = Linear.pack(w.floats("visual_projection.weight", projectionDim, h), null, projectionDim, h);
+  }
+
+  public ClipConfig.Vision config() {
+    return cfg;
+  }
+
+  /**
+   * Image features (unnormalized) for a batch of {@code pixel_values}, each CHW float32
+   * [channels, image_size, image_size]. Returns [batch][projection_dim].
+   */
+  public float[][] imageFeatures(float[][] pixelValues) {
+    int batch = pixelValues.length;
+    int h = cfg.hiddenSize();
+    int side = cfg.imageSize();
+    int expect = cfg.numChannels() * side * side;
+    for (int b = 0; b < batch; b++) {
+      if (pixelValues[b].length != expect) {
+        throw new BgeVlException("pixel_values[" + b + "] has " + pixelValues[b].length + " values, the model needs "
+            + cfg.numChannels() + "×" + side + "×" + side + " = " + expect);
+      }
+    }
+    int seq = cfg.numPositions();
+    int rows = batch * seq;
+    float[] x = embeddings(pixelValues); // [batch·seq, hidden]
+    float[] normed = new float[rows * h];
+    Ops.layerNorm(x, normed, rows, h, preLayrnormWeight, preLayrnormBias, cfg.layerNormEps());
+    x = normed;
+    ClipEncoderLayer.Buffers buf = new ClipEncoderLayer.Buffers(rows, h, cfg.intermediateSize());
+    for (ClipEncoderLayer layer : layers) {
+      layer.forward(x, batch, seq, false, null, buf);
+    }
+    float[] cls = new float[batch * h]; // [batch, hidden]: the class token of each image
+    for (int b = 0; b < batch; b++) {
+      System.arraycopy(x, b * seq * h, cls, b * h, h);
+    }
+    float[] pooled = new float[batch * h];
+    Ops.layerNorm(cls, pooled, batch, h, postLayernormWeight, postLayernormBias, cfg.layerNormEps());
+    float[] proj = new float[batch * projectionDim];
+    visualProjection.apply(pooled, batch, proj, Activation.NONE);
+    return ClipModel.split(proj, batch, projectionDim);
+  }
+
+  /** Patch embeddings with the class token in front, plus position embeddings: [batch·seq, hidden]. */
+  private float[] embeddings(float[][] pixelValues) {
+    int batch = pixelValues.length;
+    int h = cfg.hiddenSize();
+    int p = cfg.patchSize();
+    int c = cfg.numChannels();
+    int side = cfg.imageSize();
+    int perSide = cfg.patchesPerSide();
+    int nPatches = cfg.numPatches();
+    int seq = cfg.numPositions();
+    int patchLen = c * p * p;
+    // im2col: one row per patch, columns in the conv weight's (channel, ky, kx) order
+    float[] patches = new float[batch * nPatches * patchLen];
+    for (int b = 0; b < batch; b++) {
+      float[] img = pixelValues[b];
+      for (int py = 0; py < perSide; py++) {
+        for (int px = 0; px < perSide; px++) {
+          int row = (b * nPatches + py * perSide + px) * patchLen;
+          for (int ch = 0; ch < c; ch++) {
+            for (int ky = 0; ky < p; ky++) {
+              System.arraycopy(img, (ch * side + py * p + ky) * side + px * p, patches, row + (ch * p + ky) * p, p);
+            }
+          }
+        }
+      }
+    }
+    float[] patchOut = new float[batch * nPatches * h];
+    patchEmbedding.apply(patches, batch * nPatches, patchOut, Activation.NONE);
+    float[] x = new float[batch * seq * h];
+    for (int b = 0; b < batch; b++) {
+      int base = b * seq * h;
+      for (int i = 0; i < h; i++) {
+        x[base + i] = classEmbedding[i] + positionEmbedding[i];
+      }
+      for (int t = 1; t < seq; t++) {
+        int dst = base + t * h;
+        int src = (b * nPatches + t - 1) * h;
+        for (int i = 0; i < h; i++) {
+          x[dst + i] = patchOut[src + i] + positionEmbedding[t * h + i];
+        }
+      }
+    }
+    return x;
+  }
+
+  long parameterCount() {
+    long h = cfg.hiddenSize();
+    long perLayer = 4 * (h * h + h) + 4 * h + 2 * h * cfg.intermediateSize() + cfg.intermediateSize() + h;
+    return h * cfg.numChannels() * cfg.patchSize() * cfg.patchSize() + h + (long) cfg.numPositions() * h + 2 * h
+        + perLayer * layers.length + 2 * h + (long) projectionDim * h;
+  }
+}
