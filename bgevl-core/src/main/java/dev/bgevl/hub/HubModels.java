@@ -273,6 +273,7 @@ public final class HubModels {
     }
     progress.finish();
     long got = Files.exists(part) ? Files.size(part) : 0;
+    if (last instanceof BadStatus) throw new IOException(last.getMessage());
     if (last != null) {
       throw new IOException("interrupted after " + got + " of " + m.size() + " bytes (" + oneLine(last)
           + "); run again to resume from " + part.getFileName());
@@ -323,16 +324,39 @@ public final class HubModels {
       throw new BadStatus("HTTP " + status + " from " + uri.getHost());
     }
     progress.set(append ? have : 0);
-    try (InputStream in = r.body();
+    // java.net.http has no read timeout: a watchdog closes a body that delivers nothing for STALL_SECONDS
+    java.util.concurrent.atomic.AtomicLong lastRead = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+    InputStream body = r.body();
+    var watchdog = WATCHDOG.scheduleWithFixedDelay(() -> {
+      if (System.nanoTime() - lastRead.get() > STALL_SECONDS * 1_000_000_000L) {
+        try {
+          body.close();
+        } catch (IOException ignored) {
+          // the reader sees the stream closed
+        }
+      }
+    }, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+    try (InputStream in = body;
          OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
              append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
       byte[] buf = new byte[1 << 16];
       for (int n; (n = in.read(buf)) > 0; ) {
+        lastRead.set(System.nanoTime());
         out.write(buf, 0, n);
         progress.add(n);
       }
+    } finally {
+      watchdog.cancel(false);
     }
   }
+
+  private static final long STALL_SECONDS = 60;
+  private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
+      java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "bgevl-hub-watchdog");
+        t.setDaemon(true);
+        return t;
+      });
 
   /** Null when the file matches the etag's hash (sha256 for LFS, git blob sha1 otherwise). */
   static String verify(Path file, String etag, long size) throws IOException {

@@ -15,6 +15,7 @@ public final class Progress {
   private final long start = System.nanoTime();
   private long done;
   private long lastPrint;
+  private long printedDone = -1;
 
   public Progress(PrintStream out, String label, long total) {
     this.out = out;
@@ -36,11 +37,12 @@ public final class Progress {
 
   public synchronized void finish() {
     if (out == null) return;
-    print(System.nanoTime());
+    if (printedDone != done) print(System.nanoTime());
     if (terminal) out.println();
   }
 
   private void print(long now) {
+    printedDone = done;
     double secs = Math.max(1e-9, (now - start) / 1e9);
     double rate = done / secs;
     String eta = rate > 0 && total > done ? duration((total - done) / rate) : "0s";
