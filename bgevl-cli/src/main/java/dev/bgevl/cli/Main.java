@@ -14,6 +14,8 @@ import picocli.CommandLine.Command;
         IndexCommand.class,
         SearchCommand.class,
         DemoCommand.class,
+        TokenizeCommand.class,
+        PreprocessCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit status for a runtime failure (bad input, unreadable model, I/O); usage errors give 2. */

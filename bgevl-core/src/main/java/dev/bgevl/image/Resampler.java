@@ -168,60 +168,56 @@ public final class Resampler {
   private static byte[] horizontal(byte[] src, int ch, int inW, int firstRow, int lastRow, int outW, Coeffs c) {
     int rows = lastRow - firstRow;
     byte[] out = new byte[rows * outW * ch];
-    int[] w = c.weights;
-    int ksize = c.ksize;
+    final int[] w = c.weights, start = c.start, count = c.count;
+    final int ksize = c.ksize;
     for (int r = 0; r < rows; r++) {
-      int inRow = (firstRow + r) * inW * ch;
+      final int inRow = (firstRow + r) * inW * ch;
       int o = r * outW * ch;
-      switch (ch) {
-        case 3 -> {
-          for (int xx = 0; xx < outW; xx++, o += 3) {
-            int p = inRow + c.start[xx] * 3;
-            int kOff = xx * ksize;
-            int n = c.count[xx];
-            int s0 = HALF, s1 = HALF, s2 = HALF;
-            for (int x = 0; x < n; x++, p += 3) {
-              int k = w[kOff + x];
-              s0 += (src[p] & 0xFF) * k;
-              s1 += (src[p + 1] & 0xFF) * k;
-              s2 += (src[p + 2] & 0xFF) * k;
-            }
-            out[o] = (byte) clip8(s0);
-            out[o + 1] = (byte) clip8(s1);
-            out[o + 2] = (byte) clip8(s2);
+      if (ch == 3) {
+        for (int xx = 0; xx < outW; xx++, o += 3) {
+          int p = inRow + start[xx] * 3;
+          int kOff = xx * ksize;
+          final int kEnd = kOff + count[xx];
+          int s0 = HALF, s1 = HALF, s2 = HALF;
+          for (int kk = kOff; kk < kEnd; kk++, p += 3) {
+            int k = w[kk];
+            s0 += (src[p] & 0xFF) * k;
+            s1 += (src[p + 1] & 0xFF) * k;
+            s2 += (src[p + 2] & 0xFF) * k;
           }
+          out[o] = (byte) clip8(s0);
+          out[o + 1] = (byte) clip8(s1);
+          out[o + 2] = (byte) clip8(s2);
         }
-        case 4 -> {
-          for (int xx = 0; xx < outW; xx++, o += 4) {
-            int p = inRow + c.start[xx] * 4;
-            int kOff = xx * ksize;
-            int n = c.count[xx];
-            int s0 = HALF, s1 = HALF, s2 = HALF, s3 = HALF;
-            for (int x = 0; x < n; x++, p += 4) {
-              int k = w[kOff + x];
-              s0 += (src[p] & 0xFF) * k;
-              s1 += (src[p + 1] & 0xFF) * k;
-              s2 += (src[p + 2] & 0xFF) * k;
-              s3 += (src[p + 3] & 0xFF) * k;
-            }
-            out[o] = (byte) clip8(s0);
-            out[o + 1] = (byte) clip8(s1);
-            out[o + 2] = (byte) clip8(s2);
-            out[o + 3] = (byte) clip8(s3);
+      } else if (ch == 4) {
+        for (int xx = 0; xx < outW; xx++, o += 4) {
+          int p = inRow + start[xx] * 4;
+          int kOff = xx * ksize;
+          final int kEnd = kOff + count[xx];
+          int s0 = HALF, s1 = HALF, s2 = HALF, s3 = HALF;
+          for (int kk = kOff; kk < kEnd; kk++, p += 4) {
+            int k = w[kk];
+            s0 += (src[p] & 0xFF) * k;
+            s1 += (src[p + 1] & 0xFF) * k;
+            s2 += (src[p + 2] & 0xFF) * k;
+            s3 += (src[p + 3] & 0xFF) * k;
           }
+          out[o] = (byte) clip8(s0);
+          out[o + 1] = (byte) clip8(s1);
+          out[o + 2] = (byte) clip8(s2);
+          out[o + 3] = (byte) clip8(s3);
         }
-        default -> {
-          for (int xx = 0; xx < outW; xx++) {
-            int kOff = xx * ksize;
-            int n = c.count[xx];
-            for (int b = 0; b < ch; b++, o++) {
-              int p = inRow + c.start[xx] * ch + b;
-              int s = HALF;
-              for (int x = 0; x < n; x++, p += ch) {
-                s += (src[p] & 0xFF) * w[kOff + x];
-              }
-              out[o] = (byte) clip8(s);
+      } else {
+        for (int xx = 0; xx < outW; xx++) {
+          int kOff = xx * ksize;
+          int n = count[xx];
+          for (int b = 0; b < ch; b++, o++) {
+            int p = inRow + start[xx] * ch + b;
+            int s = HALF;
+            for (int x = 0; x < n; x++, p += ch) {
+              s += (src[p] & 0xFF) * w[kOff + x];
             }
+            out[o] = (byte) clip8(s);
           }
         }
       }

@@ -39,6 +39,7 @@ public final class ClipTokenizer {
   }
 
   private static final int CACHE_CAPACITY = 100_000;
+  private static final int MAX_CACHED_WORD = 256;  // chars; longer words are rare and would bloat the cache
 
   private final BpeModel bpe;
   private final List<TextNormalizer> normalizers;
@@ -264,7 +265,7 @@ public final class ClipTokenizer {
       int[] ids = cache.get(word);
       if (ids == null) {
         ids = bpeWord(word);
-        if (cache.size() < CACHE_CAPACITY) cache.put(word, ids);
+        if (word.length() <= MAX_CACHED_WORD && cache.size() < CACHE_CAPACITY) cache.put(word, ids);
       }
       out.addAll(ids);
     });

@@ -159,4 +159,25 @@ class ClipTokenizerFixtureTest {
   void loneSurrogatesReadAsReplacementCharacter() {
     assertArrayEquals(tokenizer.encode("a \uFFFD b").ids(), tokenizer.encode("a \uD800 b").ids());
   }
+
+  @Test
+  void concurrentUseGivesTheSameIds() throws Exception {
+    List<String> texts = new TextGenerator(99).generate(2000);
+    ClipTokenizer fresh = ClipTokenizer.load(TokenizerFixtures.clipTinyDir());
+    List<int[]> expected = new ArrayList<>();
+    for (String t : texts) expected.add(tokenizer.encode(t).ids());
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+      List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+      for (int w = 0; w < 4; w++) {
+        int offset = w * 500;
+        futures.add(pool.submit(() -> {
+          for (int i = 0; i < texts.size(); i++) {
+            int k = (i + offset) % texts.size();
+            assertArrayEquals(expected.get(k), fresh.encode(texts.get(k)).ids());
+          }
+        }));
+      }
+      for (var f : futures) f.get();
+    }
+  }
 }
