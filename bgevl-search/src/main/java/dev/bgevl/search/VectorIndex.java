@@ -284,10 +284,14 @@ public final class VectorIndex implements AutoCloseable {
     }
   }
 
-  /** Makes uncommitted changes visible to {@link #searcher()} without making them durable. */
-  public void refresh() {
+  /**
+   * Writer: makes uncommitted changes visible to {@link #searcher()} without making them durable.
+   * Read-only: moves the searcher to the latest commit (another process may be indexing).
+   */
+  public synchronized void refresh() {
     try {
-      if (manager != null) manager.maybeRefreshBlocking();
+      if (manager == null) searcher = null; // no commit existed yet: the next searcher() looks again
+      else manager.maybeRefreshBlocking();
     } catch (IOException e) {
       throw new BgeVlException("index " + dir + ": refresh failed: " + IndexFormat.oneLine(e));
     }

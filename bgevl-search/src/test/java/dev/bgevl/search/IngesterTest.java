@@ -192,6 +192,15 @@ class IngesterTest {
       try (VectorIndex reader = VectorIndex.open(index)) {
         assertEquals(0, reader.size());
         assertTrue(reader.searcher().search(Query.builder(new float[] {1, 0, 0, 0}).build()).isEmpty());
+        first.upsert(new IndexedDoc("a", null, "t", "text", "s", null, 0, 0, java.util.Map.of(), new float[] {1, 0, 0, 0}));
+        first.commit();
+        assertEquals(0, reader.size(), "a read-only index stays on its commit until refresh()");
+        reader.refresh();
+        assertEquals(1, reader.size());
+        first.delete("a");
+        first.commit();
+        reader.refresh();
+        assertEquals(0, reader.size());
       }
     }
   }
