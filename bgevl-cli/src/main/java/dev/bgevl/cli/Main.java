@@ -11,6 +11,9 @@ import picocli.CommandLine.Command;
     subcommands = {
         EmbedCommand.class,
         InfoCommand.class,
+        IndexCommand.class,
+        SearchCommand.class,
+        DemoCommand.class,
         TokenizeCommand.class,
         PreprocessCommand.class,
         CommandLine.HelpCommand.class})
