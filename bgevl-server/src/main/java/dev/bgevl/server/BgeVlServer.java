@@ -91,16 +91,22 @@ public final class BgeVlServer implements AutoCloseable {
       route(r, HandlerType.GET, "/v1/thumbnail", api::thumbnail);
       r.exception(Exception.class, this::error);
       r.error(404, ctx -> {
-        if (ctx.result() == null) {
+        if (!isJson(ctx)) {
           write(ctx, new ApiException(404, ApiException.NOT_FOUND, "no route " + ctx.method() + " " + ctx.path()));
         }
       });
       r.error(405, ctx -> {
-        if (ctx.result() == null) {
+        if (!isJson(ctx)) {
           write(ctx, new ApiException(405, ApiException.INVALID_REQUEST, "method " + ctx.method() + " is not allowed on " + ctx.path()));
         }
       });
     });
+  }
+
+  /** Whether a handler already wrote a JSON body (an error handler must not replace it). */
+  private static boolean isJson(Context ctx) {
+    String ct = ctx.res().getContentType();
+    return ct != null && ct.startsWith("application/json");
   }
 
   /** Starts a server (the port is bound when this returns). */
