@@ -177,8 +177,10 @@ public final class BgeVlServer implements AutoCloseable {
 
   private void error(Exception e, Context ctx) {
     ApiException a = toApi(e);
-    if (a.status() >= 500) {
+    if (a.status() == 500) {
       LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
+    } else if (a.status() > 500) {
+      LOG.warn("{} {}: {} {}", ctx.method(), ctx.path(), a.status(), a.getMessage());
     }
     write(ctx, a);
   }
