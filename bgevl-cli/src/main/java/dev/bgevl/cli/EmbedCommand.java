@@ -182,7 +182,7 @@ final class EmbedCommand implements Callable<Integer> {
     JsonNode node;
     try {
       node = JSON.readTree(line);
-    } catch (IOException e) {
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new BgeVlException(where + ": invalid JSON (" + e.getOriginalMessage().lines().findFirst().orElse("") + ")");
     }
     if (node == null || !node.isObject()) {

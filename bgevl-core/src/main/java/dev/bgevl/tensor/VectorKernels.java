@@ -1,0 +1,619 @@
+package dev.bgevl.tensor;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Vector API kernels. The GEMM is a register-blocked micro-kernel (up to 6 rows × 2 vectors of
+ * columns, 12 accumulators + 2 weight vectors + 1 broadcast stay within AVX-512's 32 registers)
+ * over weights packed once into column panels, with bias, activation or residual add fused into
+ * the store.
+ *
+ * <p>Only IEEE-exact operations (add, mul, fma, div, sqrt, compares, conversions) and reductions
+ * in a fixed lane order are used, never {@code lanewise(EXP)} or {@code reduceLanes(ADD)}: those
+ * give different bits in the interpreter (Java fallback) and in C2 (SVML, tree reductions), so a
+ * row's result would depend on whether its kernel had been JIT-compiled yet, breaking batch
+ * invariance.
+ *
+ * <p>Every output keeps the operation order of the {@link Kernels} contract: one fma chain over k
+ * per output lane, held in a register for the whole K (no K blocking), so results do not depend on
+ * the row count or on which tile a row lands in, and equal the scalar provider's before the
+ * activation.
+ */
+final class VectorKernels implements Kernels {
+
+  private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+  private static final int L = F.length();
+  /** Panel width: two vectors, so a 6-row tile needs 12 accumulators. */
+  private static final int NR = 2 * L;
+  /**
+   * Weight panels swept per row tile: as many as fit in ~512 KiB, half of a 1-2 MiB L2, so the
+   * panels stay in L2 while every row tile of the block passes over them.
+   */
+  private static final int PANEL_BYTES_BUDGET = 512 * 1024;
+
+  @Override
+  public String name() {
+    return "vector";
+  }
+
+  @Override
+  public int panelWidth() {
+    return NR;
+  }
+
+  /** The vector width in bits, for logs and benchmarks. */
+  static int vectorBits() {
+    return F.vectorBitSize();
+  }
+
+  // ---------------------------------------------------------------------------------- GEMM
+
+  @Override
+  public void gemm(float[] x, int k, float[] packed, int pw, int n, float[] bias, float[] y,
+      Activation act, boolean add, int rowStart, int rowEnd, int panelStart, int panelEnd) {
+    assert pw == NR : "weights packed for panel width " + pw + ", kernel needs " + NR;
+    int group = Math.max(1, PANEL_BYTES_BUDGET / (k * NR * Float.BYTES));
+    for (int p0 = panelStart; p0 < panelEnd; p0 += group) {
+      int p1 = Math.min(panelEnd, p0 + group);
+      int i = rowStart;
+      while (i < rowEnd) {
+        int left = rowEnd - i;
+        int mr = left >= 6 ? 6 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
+        int xo = i * k;
+        int yo = i * n;
+        for (int p = p0; p < p1; p++) {
+          int wo = p * k * NR;
+          int col = p * NR;
+          switch (mr) {
+            case 6 -> kernel6(x, xo, k, packed, wo, y, yo, n, col, bias, act, add);
+            case 4 -> kernel4(x, xo, k, packed, wo, y, yo, n, col, bias, act, add);
+            case 2 -> kernel2(x, xo, k, packed, wo, y, yo, n, col, bias, act, add);
+            default -> kernel1(x, xo, k, packed, wo, y, yo, n, col, bias, act, add);
+          }
+        }
+        i += mr;
+      }
+    }
+  }
+
+  /** Adds the bias, applies the activation or the residual, and stores one row of a panel. */
+  private static void epilogue(FloatVector c0, FloatVector c1, float[] y, int yo, int col, int n,
+      float[] bias, Activation act, boolean add) {
+    if (col + NR <= n) {
+      if (bias != null) {
+        c0 = c0.add(FloatVector.fromArray(F, bias, col));
+        c1 = c1.add(FloatVector.fromArray(F, bias, col + L));
+      }
+      if (add) {
+        c0 = FloatVector.fromArray(F, y, yo + col).add(c0);
+        c1 = FloatVector.fromArray(F, y, yo + col + L).add(c1);
+      } else {
+        c0 = activate(c0, act);
+        c1 = activate(c1, act);
+      }
+      c0.intoArray(y, yo + col);
+      c1.intoArray(y, yo + col + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      if (bias != null) {
+        c0 = c0.add(FloatVector.fromArray(F, bias, col, m0));
+        c1 = c1.add(FloatVector.fromArray(F, bias, col + L, m1));
+      }
+      if (add) {
+        c0 = FloatVector.fromArray(F, y, yo + col, m0).add(c0);
+        c1 = FloatVector.fromArray(F, y, yo + col + L, m1).add(c1);
+      } else {
+        c0 = activate(c0, act);
+        c1 = activate(c1, act);
+      }
+      c0.intoArray(y, yo + col, m0);
+      c1.intoArray(y, yo + col + L, m1);
+    }
+  }
+
+  // Micro-kernels, one per row count, written out so every accumulator is a local (register).
+
+  /** 6 rows × 2 vectors: y[i..i+6, panel p] over the whole K in registers. */
+  private static void kernel6(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+    FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    int x4 = xo + 4 * k;
+    int x5 = xo + 5 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      FloatVector b0 = FloatVector.fromArray(F, w, wo);
+      FloatVector b1 = FloatVector.fromArray(F, w, wo + L);
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+      FloatVector a4 = FloatVector.broadcast(F, x[x4 + kk]);
+      c40 = a4.fma(b0, c40);
+      c41 = a4.fma(b1, c41);
+      FloatVector a5 = FloatVector.broadcast(F, x[x5 + kk]);
+      c50 = a5.fma(b0, c50);
+      c51 = a5.fma(b1, c51);
+    }
+    epilogue(c00, c01, y, yo + 0 * n, col, n, bias, act, add);
+    epilogue(c10, c11, y, yo + 1 * n, col, n, bias, act, add);
+    epilogue(c20, c21, y, yo + 2 * n, col, n, bias, act, add);
+    epilogue(c30, c31, y, yo + 3 * n, col, n, bias, act, add);
+    epilogue(c40, c41, y, yo + 4 * n, col, n, bias, act, add);
+    epilogue(c50, c51, y, yo + 5 * n, col, n, bias, act, add);
+  }
+
+  /** 4 rows × 2 vectors: y[i..i+4, panel p] over the whole K in registers. */
+  private static void kernel4(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      FloatVector b0 = FloatVector.fromArray(F, w, wo);
+      FloatVector b1 = FloatVector.fromArray(F, w, wo + L);
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+    }
+    epilogue(c00, c01, y, yo + 0 * n, col, n, bias, act, add);
+    epilogue(c10, c11, y, yo + 1 * n, col, n, bias, act, add);
+    epilogue(c20, c21, y, yo + 2 * n, col, n, bias, act, add);
+    epilogue(c30, c31, y, yo + 3 * n, col, n, bias, act, add);
+  }
+
+  /** 2 rows × 2 vectors: y[i..i+2, panel p] over the whole K in registers. */
+  private static void kernel2(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      FloatVector b0 = FloatVector.fromArray(F, w, wo);
+      FloatVector b1 = FloatVector.fromArray(F, w, wo + L);
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+    }
+    epilogue(c00, c01, y, yo + 0 * n, col, n, bias, act, add);
+    epilogue(c10, c11, y, yo + 1 * n, col, n, bias, act, add);
+  }
+
+  /** 1 rows × 2 vectors: y[i..i+1, panel p] over the whole K in registers. */
+  private static void kernel1(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      FloatVector b0 = FloatVector.fromArray(F, w, wo);
+      FloatVector b1 = FloatVector.fromArray(F, w, wo + L);
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+    }
+    epilogue(c00, c01, y, yo + 0 * n, col, n, bias, act, add);
+  }
+  // ---------------------------------------------------------------------------- activations
+
+  private static final float LOG2E = 1.44269504088896341f;
+  private static final float LN2_HI = 0.693359375f; // few mantissa bits: n·LN2_HI is exact
+  private static final float LN2_LO = -2.12194440e-4f;
+  private static final float EXP_MAX = 88.3762626647949f; // e^x overflows above
+  private static final float EXP_MIN = -87.3365447505531f; // e^x is subnormal below: flush to 0
+  /** 1.5·2^23: adding it rounds a float of magnitude < 2^22 to an integer, kept in the low bits. */
+  private static final float ROUND_MAGIC = 12582912f;
+
+  /**
+   * e^x in float, within 2 ulp of the correctly rounded value: x = n·ln2 + r, |r| ≤ ln2/2, e^r by
+   * the degree-6 minimax polynomial of Cephes' expf, 2^n put into the exponent bits.
+   */
+  static FloatVector exp(FloatVector x) {
+    FloatVector xc = x.min(EXP_MAX).max(EXP_MIN);
+    FloatVector t = xc.fma(FloatVector.broadcast(F, LOG2E), FloatVector.broadcast(F, ROUND_MAGIC));
+    FloatVector n = t.sub(ROUND_MAGIC);
+    FloatVector r = n.fma(FloatVector.broadcast(F, -LN2_HI), xc);
+    r = n.fma(FloatVector.broadcast(F, -LN2_LO), r);
+    FloatVector p = r.mul(1.9875691500e-4f).add(1.3981999507e-3f);
+    p = p.fma(r, FloatVector.broadcast(F, 8.3334519073e-3f));
+    p = p.fma(r, FloatVector.broadcast(F, 4.1665795894e-2f));
+    p = p.fma(r, FloatVector.broadcast(F, 1.6666665459e-1f));
+    p = p.fma(r, FloatVector.broadcast(F, 5.0000001201e-1f));
+    p = p.fma(r.mul(r), r).add(1f);
+    // 2^n: n + 127 in the exponent field; n is the low bits of t's mantissa (t = magic + n)
+    IntVector bits = t.reinterpretAsInts().sub(Float.floatToRawIntBits(ROUND_MAGIC) - 127)
+        .lanewise(VectorOperators.LSHL, 23);
+    FloatVector e = p.mul(bits.reinterpretAsFloats());
+    return e.blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
+  }
+
+  /** Sum of the lanes in lane order: the same bits compiled or interpreted. */
+  static float sumLanes(FloatVector v) {
+    float s = 0f;
+    for (int i = 0; i < L; i++) {
+      s += v.lane(i);
+    }
+    return s;
+  }
+
+  private static final float SQRT1_2 = (float) (1.0 / Math.sqrt(2.0));
+
+  static FloatVector activate(FloatVector v, Activation act) {
+    return switch (act) {
+      case NONE -> v;
+      case QUICK_GELU -> v.div(exp(v.mul(-1.702f)).add(1f));
+      case SILU -> v.div(exp(v.neg()).add(1f));
+      case GELU -> v.mul(0.5f).mul(erf(v.mul(SQRT1_2)).add(1f));
+    };
+  }
+
+  /**
+   * erf in float by Abramowitz & Stegun 7.1.26 (|error| ≤ 1.5e-7 absolute): {@code 1 - t·P(t)·e^-x²},
+   * {@code t = 1 / (1 + 0.3275911 |x|)}, sign restored at the end.
+   */
+  private static FloatVector erf(FloatVector x) {
+    FloatVector ax = x.abs();
+    FloatVector t = ax.mul(0.3275911f).add(1f);
+    t = FloatVector.broadcast(F, 1f).div(t);
+    FloatVector p = t.mul(1.061405429f).add(-1.453152027f);
+    p = p.mul(t).add(1.421413741f);
+    p = p.mul(t).add(-0.284496736f);
+    p = p.mul(t).add(0.254829592f);
+    p = p.mul(t);
+    FloatVector e = exp(ax.mul(ax).neg());
+    FloatVector r = FloatVector.broadcast(F, 1f).sub(p.mul(e));
+    return r.blend(r.neg(), x.compare(VectorOperators.LT, 0f));
+  }
+
+  @Override
+  public void activate(float[] x, int off, int n, Activation act) {
+    if (act == Activation.NONE) {
+      return;
+    }
+    int i = 0;
+    for (int bound = F.loopBound(n); i < bound; i += L) {
+      activate(FloatVector.fromArray(F, x, off + i), act).intoArray(x, off + i);
+    }
+    if (i < n) {
+      VectorMask<Float> m = F.indexInRange(i, n);
+      activate(FloatVector.fromArray(F, x, off + i, m), act).intoArray(x, off + i, m);
+    }
+  }
+
+  // ---------------------------------------------------------------------- element-wise / reductions
+
+  @Override
+  public void add(float[] acc, int accOff, float[] b, int bOff, int n) {
+    int i = 0;
+    for (int bound = F.loopBound(n); i < bound; i += L) {
+      FloatVector.fromArray(F, acc, accOff + i).add(FloatVector.fromArray(F, b, bOff + i))
+          .intoArray(acc, accOff + i);
+    }
+    for (; i < n; i++) {
+      acc[accOff + i] += b[bOff + i];
+    }
+  }
+
+  @Override
+  public void mul(float[] acc, int accOff, float[] b, int bOff, int n) {
+    int i = 0;
+    for (int bound = F.loopBound(n); i < bound; i += L) {
+      FloatVector.fromArray(F, acc, accOff + i).mul(FloatVector.fromArray(F, b, bOff + i))
+          .intoArray(acc, accOff + i);
+    }
+    for (; i < n; i++) {
+      acc[accOff + i] *= b[bOff + i];
+    }
+  }
+
+  @Override
+  public void scale(float[] x, int off, int n, float s) {
+    int i = 0;
+    for (int bound = F.loopBound(n); i < bound; i += L) {
+      FloatVector.fromArray(F, x, off + i).mul(s).intoArray(x, off + i);
+    }
+    for (; i < n; i++) {
+      x[off + i] *= s;
+    }
+  }
+
+  @Override
+  public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+    // Four accumulators hide the 4-cycle fma latency behind independent chains.
+    FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
+    FloatVector s2 = FloatVector.zero(F), s3 = FloatVector.zero(F);
+    int i = 0;
+    for (int bound = n - 4 * L; i <= bound; i += 4 * L) {
+      s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
+      s1 = FloatVector.fromArray(F, a, aOff + i + L)
+          .fma(FloatVector.fromArray(F, b, bOff + i + L), s1);
+      s2 = FloatVector.fromArray(F, a, aOff + i + 2 * L)
+          .fma(FloatVector.fromArray(F, b, bOff + i + 2 * L), s2);
+      s3 = FloatVector.fromArray(F, a, aOff + i + 3 * L)
+          .fma(FloatVector.fromArray(F, b, bOff + i + 3 * L), s3);
+    }
+    for (int bound = F.loopBound(n); i < bound; i += L) {
+      s0 = FloatVector.fromArray(F, a, aOff + i).fma(FloatVector.fromArray(F, b, bOff + i), s0);
+    }
+    float s = sumLanes(s0.add(s1).add(s2.add(s3)));
+    for (; i < n; i++) {
+      s = Math.fma(a[aOff + i], b[bOff + i], s);
+    }
+    return s;
+  }
+
+  @Override
+  public float sumOfSquares(float[] a, int off, int n) {
+    return dot(a, off, a, off, n);
+  }
+
+  private static float sum(float[] a, int off, int n) {
+    FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
+    int i = 0;
+    for (int bound = n - 2 * L; i <= bound; i += 2 * L) {
+      s0 = s0.add(FloatVector.fromArray(F, a, off + i));
+      s1 = s1.add(FloatVector.fromArray(F, a, off + i + L));
+    }
+    float s = sumLanes(s0.add(s1));
+    for (; i < n; i++) {
+      s += a[off + i];
+    }
+    return s;
+  }
+
+  // ---------------------------------------------------------------------------------- norms
+
+  @Override
+  public void layerNorm(float[] x, float[] out, int dim, float[] gamma, float[] beta, float eps,
+      int rowStart, int rowEnd) {
+    for (int r = rowStart; r < rowEnd; r++) {
+      int o = r * dim;
+      float mean = sum(x, o, dim) / dim;
+      // Two-pass variance: sum((x - mean)^2), as torch computes it, without cancellation.
+      FloatVector vm = FloatVector.broadcast(F, mean);
+      FloatVector s0 = FloatVector.zero(F), s1 = FloatVector.zero(F);
+      int i = 0;
+      for (int bound = dim - 2 * L; i <= bound; i += 2 * L) {
+        FloatVector d0 = FloatVector.fromArray(F, x, o + i).sub(vm);
+        FloatVector d1 = FloatVector.fromArray(F, x, o + i + L).sub(vm);
+        s0 = d0.fma(d0, s0);
+        s1 = d1.fma(d1, s1);
+      }
+      float var = sumLanes(s0.add(s1));
+      for (; i < dim; i++) {
+        float d = x[o + i] - mean;
+        var += d * d;
+      }
+      float rstd = (float) (1.0 / Math.sqrt(var / dim + eps));
+      FloatVector vr = FloatVector.broadcast(F, rstd);
+      i = 0;
+      for (int bound = F.loopBound(dim); i < bound; i += L) {
+        FloatVector v = FloatVector.fromArray(F, x, o + i).sub(vm).mul(vr);
+        if (gamma != null) {
+          v = v.mul(FloatVector.fromArray(F, gamma, i));
+        }
+        if (beta != null) {
+          v = v.add(FloatVector.fromArray(F, beta, i));
+        }
+        v.intoArray(out, o + i);
+      }
+      for (; i < dim; i++) {
+        float v = (x[o + i] - mean) * rstd;
+        out[o + i] = v * (gamma == null ? 1f : gamma[i]) + (beta == null ? 0f : beta[i]);
+      }
+    }
+  }
+
+  @Override
+  public void rmsNorm(float[] x, float[] out, int dim, float[] weight, float eps, int rowStart,
+      int rowEnd) {
+    for (int r = rowStart; r < rowEnd; r++) {
+      int o = r * dim;
+      float ss = sumOfSquares(x, o, dim);
+      float rstd = (float) (1.0 / Math.sqrt(ss / dim + eps));
+      int i = 0;
+      for (int bound = F.loopBound(dim); i < bound; i += L) {
+        FloatVector v = FloatVector.fromArray(F, x, o + i).mul(rstd);
+        if (weight != null) {
+          v = v.mul(FloatVector.fromArray(F, weight, i));
+        }
+        v.intoArray(out, o + i);
+      }
+      for (; i < dim; i++) {
+        out[o + i] = x[o + i] * rstd * (weight == null ? 1f : weight[i]);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- softmax
+
+  @Override
+  public void softmax(float[] x, int n, int rowStart, int rowEnd) {
+    for (int r = rowStart; r < rowEnd; r++) {
+      softmaxRow(x, r * n, n);
+    }
+  }
+
+  private static void softmaxRow(float[] x, int o, int n) {
+    FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
+    int i = 0;
+    for (int bound = F.loopBound(n); i < bound; i += L) {
+      vmax = vmax.max(FloatVector.fromArray(F, x, o + i));
+    }
+    float max = vmax.reduceLanes(VectorOperators.MAX);
+    for (; i < n; i++) {
+      max = Math.max(max, x[o + i]);
+    }
+    FloatVector vm = FloatVector.broadcast(F, max);
+    FloatVector vs = FloatVector.zero(F);
+    i = 0;
+    for (int bound = F.loopBound(n); i < bound; i += L) {
+      FloatVector e = exp(FloatVector.fromArray(F, x, o + i).sub(vm));
+      e.intoArray(x, o + i);
+      vs = vs.add(e);
+    }
+    if (i < n) {
+      VectorMask<Float> m = F.indexInRange(i, n);
+      FloatVector e = exp(FloatVector.fromArray(F, x, o + i, m).sub(vm));
+      e.intoArray(x, o + i, m);
+      vs = vs.add(e, m);
+    }
+    float inv = 1f / sumLanes(vs);
+    scaleRow(x, o, n, inv);
+  }
+
+  private static void scaleRow(float[] x, int o, int n, float s) {
+    int i = 0;
+    for (int bound = F.loopBound(n); i < bound; i += L) {
+      FloatVector.fromArray(F, x, o + i).mul(s).intoArray(x, o + i);
+    }
+    for (; i < n; i++) {
+      x[o + i] *= s;
+    }
+  }
+
+  // -------------------------------------------------------------------------------- attention
+
+  /** Per-thread scratch: transposed keys [headDim][seqPad] and one row of scores. */
+  private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
+
+  @Override
+  public void attentionHead(float[] qkv, int b, int h, int seq, int heads, int headDim,
+      float scale, boolean causal, int valid, float[] out) {
+    int hidden = heads * headDim;
+    int stride = 3 * hidden;
+    int row0 = b * seq;
+    int keysMax = Math.min(valid, seq);
+    int seqPad = (keysMax + L - 1) / L * L;
+    float[][] scratch = SCRATCH.get();
+    if (scratch[0].length < headDim * seqPad) {
+      scratch[0] = new float[headDim * seqPad];
+    }
+    if (scratch[1].length < seqPad + headDim) {
+      scratch[1] = new float[seqPad + headDim];
+    }
+    float[] kt = scratch[0];
+    float[] s = scratch[1];
+    // kᵀ, zero-padded to whole vectors: scores for L keys come from one fma chain over d.
+    for (int j = 0; j < keysMax; j++) {
+      int ko = (row0 + j) * stride + hidden + h * headDim;
+      for (int d = 0; d < headDim; d++) {
+        kt[d * seqPad + j] = qkv[ko + d];
+      }
+    }
+    for (int d = 0; d < headDim; d++) {
+      java.util.Arrays.fill(kt, d * seqPad + keysMax, (d + 1) * seqPad, 0f);
+    }
+    int qs = seqPad; // q·scale lives after the scores in s
+    for (int i = 0; i < seq; i++) {
+      int keys = causal ? Math.min(keysMax, i + 1) : keysMax;
+      int oo = (row0 + i) * hidden + h * headDim;
+      if (keys <= 0) {
+        java.util.Arrays.fill(out, oo, oo + headDim, 0f);
+        continue;
+      }
+      int qo = (row0 + i) * stride + h * headDim;
+      for (int d = 0; d < headDim; d++) {
+        s[qs + d] = qkv[qo + d] * scale;
+      }
+      scores(s, qs, kt, seqPad, headDim, keys);
+      softmaxRow(s, 0, keys);
+      weightedValues(s, keys, qkv, (row0) * stride + 2 * hidden + h * headDim, stride, headDim,
+          out, oo);
+    }
+  }
+
+  /** s[j] = Σ_d q[d]·kᵀ[d][j] for j < keys (rounded up to whole vectors), fma chain in d. */
+  private static void scores(float[] s, int qo, float[] kt, int seqPad, int headDim, int keys) {
+    int j = 0;
+    // Four key blocks at once: four independent fma chains hide the fma latency.
+    for (; j + 4 * L <= seqPad && j < keys; j += 4 * L) {
+      FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+      FloatVector a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+      for (int d = 0, ko = j; d < headDim; d++, ko += seqPad) {
+        FloatVector q = FloatVector.broadcast(F, s[qo + d]);
+        a0 = q.fma(FloatVector.fromArray(F, kt, ko), a0);
+        a1 = q.fma(FloatVector.fromArray(F, kt, ko + L), a1);
+        a2 = q.fma(FloatVector.fromArray(F, kt, ko + 2 * L), a2);
+        a3 = q.fma(FloatVector.fromArray(F, kt, ko + 3 * L), a3);
+      }
+      a0.intoArray(s, j);
+      a1.intoArray(s, j + L);
+      a2.intoArray(s, j + 2 * L);
+      a3.intoArray(s, j + 3 * L);
+    }
+    for (; j < keys; j += L) {
+      FloatVector a0 = FloatVector.zero(F);
+      for (int d = 0, ko = j; d < headDim; d++, ko += seqPad) {
+        a0 = FloatVector.broadcast(F, s[qo + d]).fma(FloatVector.fromArray(F, kt, ko), a0);
+      }
+      a0.intoArray(s, j);
+    }
+  }
+
+  /** out[oo + d] = Σ_j p[j]·v[j][d], one fma chain in j per output lane. */
+  private static void weightedValues(float[] p, int keys, float[] qkv, int vo, int stride,
+      int headDim, float[] out, int oo) {
+    int d = 0;
+    for (; d + 4 * L <= headDim; d += 4 * L) {
+      FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+      FloatVector a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+      for (int j = 0, o = vo + d; j < keys; j++, o += stride) {
+        FloatVector pj = FloatVector.broadcast(F, p[j]);
+        a0 = pj.fma(FloatVector.fromArray(F, qkv, o), a0);
+        a1 = pj.fma(FloatVector.fromArray(F, qkv, o + L), a1);
+        a2 = pj.fma(FloatVector.fromArray(F, qkv, o + 2 * L), a2);
+        a3 = pj.fma(FloatVector.fromArray(F, qkv, o + 3 * L), a3);
+      }
+      a0.intoArray(out, oo + d);
+      a1.intoArray(out, oo + d + L);
+      a2.intoArray(out, oo + d + 2 * L);
+      a3.intoArray(out, oo + d + 3 * L);
+    }
+    for (; d < headDim; d += L) {
+      VectorMask<Float> m = F.indexInRange(d, headDim);
+      FloatVector a0 = FloatVector.zero(F);
+      for (int j = 0, o = vo + d; j < keys; j++, o += stride) {
+        a0 = FloatVector.broadcast(F, p[j]).fma(FloatVector.fromArray(F, qkv, o, m), a0);
+      }
+      a0.intoArray(out, oo + d, m);
+    }
+  }
+}
