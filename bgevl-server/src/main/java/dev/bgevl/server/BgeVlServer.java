@@ -54,6 +54,7 @@ public final class BgeVlServer implements AutoCloseable {
   private final Api api;
   private final Javalin app;
   private final byte[] apiKeyBytes;
+  private final boolean loopbackOnly;
 
   private BgeVlServer(Embedder embedder, SearchBackend backend, ServerConfig config, Metrics metrics) {
     this.embedder = embedder;
@@ -61,6 +62,8 @@ public final class BgeVlServer implements AutoCloseable {
     this.config = config;
     this.metrics = metrics;
     this.apiKeyBytes = config.apiKey() == null ? null : config.apiKey().getBytes(StandardCharsets.UTF_8);
+    String h = config.host();
+    this.loopbackOnly = h.equals("localhost") || h.startsWith("127.") || h.equals("::1") || h.equals("[::1]");
     this.batcher = new Batcher(embedder, config.batching(), metrics);
     this.api = new Api(embedder, backend, config, metrics, batcher);
     metrics.gauge("bgevl_index_documents", "Items in the search index.", backend::size);
@@ -160,6 +163,11 @@ public final class BgeVlServer implements AutoCloseable {
         return;
       }
     }
+    checkHost(ctx);
+    if (origin != null && !corsAllowed && ctx.method() != HandlerType.GET && !sameOrigin(origin, ctx.header("Host"))) {
+      // a page on another site may send simple (form) POSTs without a preflight: refuse them (CSRF)
+      throw new ApiException(403, ApiException.PERMISSION, "cross-origin request from " + origin + " refused (allow it with --cors-origin)");
+    }
     String path = ctx.path();
     boolean protectedPath = path.startsWith("/v1/") || path.equals("/metrics");
     if (apiKeyBytes != null && protectedPath) {
@@ -172,6 +180,49 @@ public final class BgeVlServer implements AutoCloseable {
       if (!MessageDigest.isEqual(given, apiKeyBytes)) {
         throw new ApiException(401, ApiException.AUTHENTICATION, "invalid API key", Map.of("WWW-Authenticate", "Bearer error=\"invalid_token\""));
       }
+    }
+  }
+
+  /**
+   * On a loopback address, only Host names of this machine are served: a web page whose DNS name
+   * rebinds to 127.0.0.1 cannot reach the API through the user's browser.
+   */
+  private void checkHost(Context ctx) {
+    if (!loopbackOnly) {
+      return;
+    }
+    String host = hostName(ctx.header("Host"));
+    if (host == null || !(host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1"))) {
+      throw new ApiException(403, ApiException.PERMISSION, "Host '" + ctx.header("Host") + "' refused: this server listens on "
+          + config.host() + " and answers only to localhost names (DNS rebinding protection); use --host to serve other names");
+    }
+  }
+
+  private static String hostName(String hostHeader) {
+    if (hostHeader == null) {
+      return null;
+    }
+    String h = hostHeader.trim().toLowerCase(java.util.Locale.ROOT);
+    if (h.startsWith("[")) {
+      int end = h.indexOf(']');
+      return end < 0 ? h : h.substring(0, end + 1);
+    }
+    int colon = h.indexOf(':');
+    return colon < 0 ? h : h.substring(0, colon);
+  }
+
+  private static boolean sameOrigin(String origin, String hostHeader) {
+    if (hostHeader == null) {
+      return false;
+    }
+    try {
+      java.net.URI u = new java.net.URI(origin);
+      String host = u.getHost() == null ? "" : u.getHost().toLowerCase(java.util.Locale.ROOT);
+      String hp = u.getPort() < 0 ? host : host + ":" + u.getPort();
+      String want = hostHeader.trim().toLowerCase(java.util.Locale.ROOT);
+      return want.equals(hp) || want.equals("[" + host + "]" + (u.getPort() < 0 ? "" : ":" + u.getPort())) || want.equals(host + ":80") && u.getPort() < 0;
+    } catch (java.net.URISyntaxException e) {
+      return false;
     }
   }
 
