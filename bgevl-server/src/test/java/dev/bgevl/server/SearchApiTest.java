@@ -25,22 +25,31 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-/** /v1/documents, /v1/search and /v1/thumbnail over the tiny model and the 11 corpus images. */
-class SearchApiTest {
-  @TempDir
-  static Path uploads;
-  static BgeVlServer server;
-  static Http http;
-  static BgeVl model;
-  static final Map<String, float[]> docs = new LinkedHashMap<>();
+/**
+ * /v1/documents, /v1/search and /v1/thumbnail over the tiny model and the 11 corpus images, for
+ * each {@link SearchBackend} (subclasses). Rankings must equal the library's exact ones.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class SearchApiTest {
+  Path tmp;
+  BgeVlServer server;
+  SearchBackend backend;
+  Http http;
+  BgeVl model;
+  final Map<String, float[]> docs = new LinkedHashMap<>();
+
+  /** The backend under test, storing what it needs under {@code dir}. */
+  abstract SearchBackend newBackend(Path dir, BgeVl model);
 
   @BeforeAll
-  static void start() throws IOException {
+  void start(@TempDir Path tmp) throws IOException {
+    this.tmp = tmp;
     model = TinyModel.get();
-    server = BgeVlServer.start(Embedder.of(model), new InMemorySearchBackend(model.dim()),
-        ServerConfig.builder().port(0).uploadDir(uploads).build());
+    backend = newBackend(tmp.resolve("index"), model);
+    server = BgeVlServer.start(Embedder.of(model), backend, ServerConfig.builder().port(0).uploadDir(tmp.resolve("uploads")).build());
     http = new Http(server.url());
     List<Path> corpus;
     try (Stream<Path> s = Files.list(TinyModel.image("corpus"))) {
@@ -62,12 +71,13 @@ class SearchApiTest {
   }
 
   @AfterAll
-  static void stop() {
+  void stop() {
     server.close();
+    backend.close();
   }
 
   /** The ids in score order, computed with the library: what the server must return. */
-  static List<String> expectedOrder(float[] q) {
+  List<String> expectedOrder(float[] q) {
     List<String> ids = new ArrayList<>(docs.keySet());
     ids.sort(Comparator.comparingDouble((String id) -> -dot(q, docs.get(id))).thenComparing(id -> id));
     return ids;
