@@ -122,7 +122,11 @@ final class ServeCommand implements Callable<Integer> {
       if (key == null && !isLoopback(host)) {
         System.err.println("warning: listening on " + host + " without an API key: anyone who can reach this port can use and change the index (set --api-key or BGEVL_API_KEY)");
       }
-      Runtime.getRuntime().addShutdownHook(new Thread(server::close, "bgevl-shutdown"));
+      Thread hook = new Thread(() -> {
+        server.close(); // stop taking requests, then let the index close cleanly
+        backend.close();
+      }, "bgevl-shutdown");
+      Runtime.getRuntime().addShutdownHook(hook);
       server.join();
     }
     return 0;

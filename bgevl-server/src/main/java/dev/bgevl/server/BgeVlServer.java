@@ -55,6 +55,7 @@ public final class BgeVlServer implements AutoCloseable {
   private final Javalin app;
   private final byte[] apiKeyBytes;
   private final boolean loopbackOnly;
+  private final java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
 
   private BgeVlServer(Embedder embedder, SearchBackend backend, ServerConfig config, Metrics metrics) {
     this.embedder = embedder;
@@ -300,14 +301,18 @@ public final class BgeVlServer implements AutoCloseable {
 
   /** Blocks until the server stops (Ctrl-C). */
   public void join() throws InterruptedException {
-    app.jettyServer().server().join();
+    stopped.await();
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (stopped.getCount() == 0) {
+      return;
+    }
     app.stop();
     batcher.close();
     api.close();
+    stopped.countDown();
   }
 
   /** The page's static files, from the jar. */
