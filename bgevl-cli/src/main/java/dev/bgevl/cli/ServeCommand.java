@@ -94,6 +94,9 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--no-truncate", description = "Refuse texts longer than the model's 77 tokens (400) instead of truncating them.")
   boolean noTruncate;
 
+  /** The server the last {@code serve} started in this JVM (tests stop it through this). */
+  static final java.util.concurrent.atomic.AtomicReference<BgeVlServer> RUNNING = new java.util.concurrent.atomic.AtomicReference<>();
+
   @Override
   public Integer call() throws Exception {
     String key = apiKey != null ? apiKey : System.getenv("BGEVL_API_KEY");
@@ -127,7 +130,14 @@ final class ServeCommand implements Callable<Integer> {
         backend.close();
       }, "bgevl-shutdown");
       Runtime.getRuntime().addShutdownHook(hook);
+      RUNNING.set(server);
       server.join();
+      RUNNING.compareAndSet(server, null);
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is what stopped us
+      }
     }
     return 0;
   }
