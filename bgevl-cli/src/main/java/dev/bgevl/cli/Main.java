@@ -11,6 +11,8 @@ import picocli.CommandLine.Command;
     subcommands = {
         EmbedCommand.class,
         InfoCommand.class,
+        TokenizeCommand.class,
+        PreprocessCommand.class,
         ServeCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {

@@ -105,7 +105,8 @@ public final class ImageDecoder {
         RgbImage img = switch (format) {
           case JPEG -> decodeJpeg(reader, bytes, name, l);
           case GIF -> decodeGif(reader, name, l);
-          default -> fromRaster(reader.read(0), format == Format.PNG, name);
+          case PNG -> fromRaster(reader.read(0), pngPaletteEntries(bytes), name);
+          default -> fromRaster(reader.read(0), -1, name);
         };
         if (warnings.truncated != null) {
           throw new BgeVlException(name + ": truncated " + format.label + " image (" + warnings.truncated + ")");
@@ -140,7 +141,7 @@ public final class ImageDecoder {
     if (img == null) {
       throw new BgeVlException("image: null BufferedImage");
     }
-    return fromRaster(img, false, "BufferedImage " + img.getWidth() + "x" + img.getHeight());
+    return fromRaster(img, -1, "BufferedImage " + img.getWidth() + "x" + img.getHeight());
   }
 
   private static void checkFileSize(String name, long size, ImageLimits l) {
@@ -241,9 +242,35 @@ public final class ImageDecoder {
       throw new BgeVlException(name + ": JPEG decoder returned " + bands + " components, header declares " + hdr.components);
     }
     byte[] rgb = new byte[w * h * 3];
+    byte[] tmp = new byte[3];
     int[] row = new int[w * bands];
+    int[] planes = fancyH1v2(r, hdr); // non-null only for 4:4:0 components, see below
+    // libjpeg hands back interleaved bytes: read them in place when the raster is laid out that way.
+    byte[] data = null;
+    int ss = 0, base = 0;
+    if (planes == null && r.getDataBuffer() instanceof DataBufferByte dbb && dbb.getNumBanks() == 1
+        && r.getSampleModel() instanceof ComponentSampleModel sm && sm.getPixelStride() == bands
+        && r.getSampleModelTranslateX() == 0 && r.getSampleModelTranslateY() == 0
+        && java.util.Arrays.equals(sm.getBandOffsets(), java.util.stream.IntStream.range(0, bands).toArray())) {
+      data = dbb.getData();
+      ss = sm.getScanlineStride();
+      base = dbb.getOffset();
+    }
+    if (data != null && hdr.colorSpace == JpegHeader.Space.YCBCR) { // the common case, one tight loop
+      Ycc.toRgb(data, base, ss, w, h, rgb);
+      return new RgbImage(w, h, rgb);
+    }
     for (int y = 0; y < h; y++) {
-      r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
+      if (data != null) {
+        int p = base + y * ss;
+        for (int i = 0; i < w * bands; i++) {
+          row[i] = data[p + i] & 0xFF;
+        }
+      } else if (planes != null) {
+        System.arraycopy(planes, y * w * bands, row, 0, w * bands);
+      } else {
+        r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
+      }
       int o = y * w * 3;
       switch (hdr.colorSpace) {
         case GRAY -> {
@@ -269,11 +296,10 @@ public final class ImageDecoder {
             int c = row[p], m = row[p + 1], yy = row[p + 2], k = row[p + 3];
             if (hdr.colorSpace == JpegHeader.Space.YCCK) {
               // libjpeg's ycck_cmyk_convert: C, M, Y = 255 - (R, G, B of the YCC triple), K passes through.
-              byte[] t = new byte[3];
-              Ycc.toRgb(c, m, yy, t, 0);
-              c = 255 - (t[0] & 0xFF);
-              m = 255 - (t[1] & 0xFF);
-              yy = 255 - (t[2] & 0xFF);
+              Ycc.toRgb(c, m, yy, tmp, 0);
+              c = 255 - (tmp[0] & 0xFF);
+              m = 255 - (tmp[1] & 0xFF);
+              yy = 255 - (tmp[2] & 0xFF);
             }
             // Pillow reads 4-component JPEGs as "CMYK;I" (Adobe inverted) then cmyk2rgb.
             cmykToRgb(255 - c, 255 - m, 255 - yy, 255 - k, rgb, o);
@@ -282,6 +308,49 @@ public final class ImageDecoder {
       }
     }
     return new RgbImage(w, h, rgb);
+  }
+
+  /**
+   * libjpeg-turbo 2.x (Pillow's decoder) upsamples 4:4:0 chroma with {@code h1v2_fancy_upsample}: output
+   * row 2i = (3·c[i] + c[i−1] + 1) >> 2, row 2i+1 = (3·c[i] + c[i+1] + 2) >> 2, edges replicated. The
+   * JDK's libjpeg 6b replicates rows instead, so row 2i of its output still holds the decoded c[i]:
+   * recompute those components from it. Returns all samples interleaved, or null when no component is
+   * 4:4:0 (the common case, read straight from the raster).
+   */
+  private static int[] fancyH1v2(Raster r, JpegHeader hdr) {
+    boolean[] h1v2 = hdr.h1v2Components();
+    boolean any = false;
+    for (boolean b : h1v2) {
+      any |= b;
+    }
+    if (!any) {
+      return null;
+    }
+    int w = r.getWidth(), h = r.getHeight(), bands = r.getNumBands();
+    int[] px = r.getPixels(r.getMinX(), r.getMinY(), w, h, (int[]) null);
+    int n = (h + 1) / 2; // downsampled rows: ceil(h / 2)
+    int[] ds = new int[n * w];
+    for (int c = 0; c < bands; c++) {
+      if (!h1v2[c]) {
+        continue;
+      }
+      for (int i = 0; i < n; i++) {
+        for (int x = 0; x < w; x++) {
+          ds[i * w + x] = px[((2 * i) * w + x) * bands + c];
+        }
+      }
+      for (int i = 0; i < n; i++) {
+        int above = Math.max(i - 1, 0) * w, here = i * w, below = Math.min(i + 1, n - 1) * w;
+        for (int x = 0; x < w; x++) {
+          int v3 = ds[here + x] * 3;
+          px[((2 * i) * w + x) * bands + c] = (v3 + ds[above + x] + 1) >> 2;
+          if (2 * i + 1 < h) {
+            px[((2 * i + 1) * w + x) * bands + c] = (v3 + ds[below + x] + 2) >> 2;
+          }
+        }
+      }
+    }
+    return px;
   }
 
   /** Pillow's {@code cmyk2rgb}: R = clip8(nk - MULDIV255(C, nk)), nk = 255 - K. */
@@ -324,6 +393,30 @@ public final class ImageDecoder {
       return (int) (v * (1L << SCALEBITS) + 0.5);
     }
 
+    /** libjpeg's {@code range_limit}: clamps sums in [-512, 511] to 0..255 without branches. */
+    private static final byte[] RANGE = new byte[1024];
+
+    static {
+      for (int i = 0; i < 1024; i++) {
+        RANGE[i] = (byte) clip8(i - 512);
+      }
+    }
+
+    /** Converts interleaved YCbCr rows ({@code stride} bytes apart from {@code base}) to packed RGB. */
+    static void toRgb(byte[] ycc, int base, int stride, int w, int h, byte[] rgb) {
+      final byte[] range = RANGE;
+      final int[] crR = CR_R, cbB = CB_B, crG = CR_G, cbG = CB_G;
+      for (int y = 0; y < h; y++) {
+        int p = base + y * stride, o = y * w * 3;
+        for (int x = 0; x < w; x++, p += 3, o += 3) {
+          int lum = (ycc[p] & 0xFF) + 512, cb = ycc[p + 1] & 0xFF, cr = ycc[p + 2] & 0xFF;
+          rgb[o] = range[lum + crR[cr]];
+          rgb[o + 1] = range[lum + ((cbG[cb] + crG[cr]) >> SCALEBITS)];
+          rgb[o + 2] = range[lum + cbB[cb]];
+        }
+      }
+    }
+
     static void toRgb(int y, int cb, int cr, byte[] out, int o) {
       out[o] = (byte) clip8(y + CR_R[cr]);
       out[o + 1] = (byte) clip8(y + ((CB_G[cb] + CR_G[cr]) >> SCALEBITS));
@@ -334,8 +427,7 @@ public final class ImageDecoder {
   // ---------------------------------------------------------------- GIF
 
   private static RgbImage decodeGif(ImageReader reader, String name, ImageLimits l) throws IOException {
-    BufferedImage frame = reader.read(0);
-    int screenW = frame.getWidth(), screenH = frame.getHeight(), left = 0, top = 0, transparent = -1;
+    int screenW = reader.getWidth(0), screenH = reader.getHeight(0), left = 0, top = 0, transparent = -1;
     IIOMetadata sm = reader.getStreamMetadata();
     if (sm != null) {
       Node lsd = child(sm.getAsTree("javax_imageio_gif_stream_1.0"), "LogicalScreenDescriptor");
@@ -344,6 +436,8 @@ public final class ImageDecoder {
         screenH = Math.max(1, intAttr(lsd, "logicalScreenHeight", screenH));
       }
     }
+    checkPixels(name, screenW, screenH, l); // the canvas Pillow allocates, checked before decoding
+    BufferedImage frame = reader.read(0);
     IIOMetadata im = reader.getImageMetadata(0);
     if (im != null) {
       Node root = im.getAsTree("javax_imageio_gif_image_1.0");
@@ -357,9 +451,8 @@ public final class ImageDecoder {
         transparent = intAttr(gce, "transparentColorIndex", -1);
       }
     }
-    checkPixels(name, screenW, screenH, l);
     if (!(frame.getColorModel() instanceof IndexColorModel icm)) {
-      return fromRaster(frame, false, name);
+      return fromRaster(frame, -1, name);
     }
     // Pillow's first frame: a screen-sized P image filled with the transparent index (else 0), the frame pasted in.
     int n = icm.getMapSize();
@@ -427,21 +520,21 @@ public final class ImageDecoder {
   /**
    * RGB from a decoded image's raster and colour model, with Pillow's conversion rules.
    *
-   * @param pngSemantics 16-bit grey without alpha is clipped (Pillow's PNG mode {@code I}) rather than
-   *                     reduced to its high byte
+   * @param paletteEntries entries the file's palette really has (-1: all of the colour model's); Pillow
+   *                       maps indices past them to its default grey ramp (i, i, i)
    */
-  static RgbImage fromRaster(BufferedImage img, boolean pngSemantics, String name) {
+  static RgbImage fromRaster(BufferedImage img, int paletteEntries, String name) {
     ColorModel cm = img.getColorModel();
     Raster r = img.getRaster();
     int w = img.getWidth(), h = img.getHeight();
     byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
     if (cm instanceof IndexColorModel icm) {
-      int n = icm.getMapSize();
+      int n = paletteEntries >= 0 ? Math.min(paletteEntries, icm.getMapSize()) : icm.getMapSize();
       byte[] pr = new byte[256], pg = new byte[256], pb = new byte[256];
       for (int i = 0; i < 256; i++) { // Pillow's palette default for entries past the table: grey ramp
         pr[i] = pg[i] = pb[i] = (byte) i;
       }
-      byte[] tr = new byte[n], tg = new byte[n], tb = new byte[n];
+      byte[] tr = new byte[icm.getMapSize()], tg = new byte[tr.length], tb = new byte[tr.length];
       icm.getReds(tr);
       icm.getGreens(tg);
       icm.getBlues(tb);
@@ -510,7 +603,7 @@ public final class ImageDecoder {
     int nb = r.getNumBands();
     int[] sizes = cm.getComponentSize();
     int[] row = new int[w * nb];
-    boolean clip16 = pngSemantics && gray && !hasAlpha;
+    boolean clip16 = gray && !hasAlpha; // Pillow: PNG mode I / TIFF I;16 → L clips at 255
     for (int y = 0; y < h; y++) {
       r.getPixels(r.getMinX(), r.getMinY() + y, w, 1, row);
       for (int x = 0, p = 0, o = y * w * 3; x < w; x++, p += nb, o += 3) {
@@ -530,6 +623,25 @@ public final class ImageDecoder {
       }
     }
     return new RgbImage(w, h, rgb);
+  }
+
+  /** Entries in a PNG's PLTE chunk (length / 3), or -1 when it has none. */
+  static int pngPaletteEntries(byte[] b) {
+    int i = 8;
+    while (i + 8 <= b.length) {
+      long len = ((b[i] & 0xFFL) << 24) | ((b[i + 1] & 0xFF) << 16) | ((b[i + 2] & 0xFF) << 8) | (b[i + 3] & 0xFF);
+      if (b[i + 4] == 'P' && b[i + 5] == 'L' && b[i + 6] == 'T' && b[i + 7] == 'E') {
+        return (int) (len / 3);
+      }
+      if (b[i + 4] == 'I' && b[i + 5] == 'D' && b[i + 6] == 'A' && b[i + 7] == 'T') {
+        return -1;
+      }
+      i += 12 + (int) Math.min(len, Integer.MAX_VALUE - 12);
+      if (i < 0) {
+        return -1;
+      }
+    }
+    return -1;
   }
 
   /** One sample to 8 bits as Pillow's unpackers do: high byte of 16-bit (or clip), integer scale below 8. */

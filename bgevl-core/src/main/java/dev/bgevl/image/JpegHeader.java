@@ -11,13 +11,17 @@ final class JpegHeader {
 
   final int components;
   final Space colorSpace;
+  /** Sampling factors per component, from the frame header. */
+  final int[] hSamp, vSamp;
   /** Offset of the TIFF header inside an {@code Exif\0\0} APP1 segment, or -1. */
   final int exifTiffOffset;
   final int exifLength;
 
-  private JpegHeader(int components, Space colorSpace, int exifTiffOffset, int exifLength) {
+  private JpegHeader(int components, Space colorSpace, int[] hSamp, int[] vSamp, int exifTiffOffset, int exifLength) {
     this.components = components;
     this.colorSpace = colorSpace;
+    this.hSamp = hSamp;
+    this.vSamp = vSamp;
     this.exifTiffOffset = exifTiffOffset;
     this.exifLength = exifLength;
   }
@@ -28,6 +32,7 @@ final class JpegHeader {
     int adobeTransform = -1;
     int components = -1;
     int[] ids = null;
+    int[] hs = null, vs = null;
     int exifOff = -1, exifLen = 0;
     while (i + 4 <= b.length) {
       if ((b[i] & 0xFF) != 0xFF) {
@@ -59,10 +64,24 @@ final class JpegHeader {
         exifOff = p + 6;
         exifLen = plen - 6;
       } else if (isSof(m) && plen >= 6) {
+        if (m >= 0xC9) {
+          throw new BgeVlException(name + ": unsupported JPEG: arithmetic coding (SOF 0x" + Integer.toHexString(m)
+              + ") is not supported by the JDK decoder; re-encode it with Huffman coding");
+        }
+        if (m == 0xC3 || m >= 0xC5) {
+          throw new BgeVlException(name + ": unsupported JPEG: lossless/hierarchical coding (SOF 0x" + Integer.toHexString(m) + ")");
+        }
+        if ((b[p] & 0xFF) != 8) {
+          throw new BgeVlException(name + ": unsupported JPEG: " + (b[p] & 0xFF) + "-bit samples (only 8-bit, as in Pillow)");
+        }
         components = b[p + 5] & 0xFF;
         ids = new int[components];
-        for (int c = 0; c < components && p + 6 + c * 3 < b.length; c++) {
+        hs = new int[components];
+        vs = new int[components];
+        for (int c = 0; c < components && p + 7 + c * 3 < b.length; c++) {
           ids[c] = b[p + 6 + c * 3] & 0xFF;
+          hs[c] = (b[p + 7 + c * 3] & 0xFF) >> 4;
+          vs[c] = b[p + 7 + c * 3] & 0x0F;
         }
       } else if (m == 0xDA) {
         break;
@@ -86,7 +105,24 @@ final class JpegHeader {
       case 4 -> adobeTransform < 0 || adobeTransform == 0 ? Space.CMYK : Space.YCCK;
       default -> throw new BgeVlException(name + ": unsupported JPEG with " + components + " components");
     };
-    return new JpegHeader(components, s, exifOff, exifLen);
+    return new JpegHeader(components, s, hs, vs, exifOff, exifLen);
+  }
+
+  /**
+   * Components that libjpeg-turbo 2.x upsamples with its 4:4:0 "fancy" filter (h1v2_fancy_upsample:
+   * full horizontal, half vertical resolution) but the JDK's libjpeg 6b replicates rows for.
+   */
+  boolean[] h1v2Components() {
+    int hmax = 0, vmax = 0;
+    for (int c = 0; c < components; c++) {
+      hmax = Math.max(hmax, hSamp[c]);
+      vmax = Math.max(vmax, vSamp[c]);
+    }
+    boolean[] out = new boolean[components];
+    for (int c = 0; c < components; c++) {
+      out[c] = hSamp[c] == hmax && vSamp[c] * 2 == vmax;
+    }
+    return out;
   }
 
   private static boolean isSof(int m) {

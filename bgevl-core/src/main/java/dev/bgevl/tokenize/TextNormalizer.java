@@ -17,23 +17,18 @@ sealed interface TextNormalizer {
     return s;
   }
 
-  /** Unicode normalization form (NFC, NFD, NFKC, NFKD). */
+  /**
+   * Unicode normalization form. NFC and NFD use the Unicode 9.0 data of the reference ({@link Nfc});
+   * NFKC and NFKD use Java's (newer) tables, which differ only for characters assigned after 9.0.
+   */
   record Form(Normalizer.Form form) implements TextNormalizer {
     @Override
     public String apply(String s) {
-      // Below U+0300 nothing decomposes or composes (no combining marks, no compatibility
-      // characters in NFC/NFD), so the common Latin text skips the normalizer.
-      if (form == Normalizer.Form.NFC || form == Normalizer.Form.NFD) {
-        boolean simple = true;
-        for (int i = 0, n = s.length(); i < n; i++) {
-          if (s.charAt(i) >= 0x300 || (form == Normalizer.Form.NFD && s.charAt(i) >= 0xC0)) {
-            simple = false;
-            break;
-          }
-        }
-        if (simple) return s;
-      }
-      return Normalizer.isNormalized(s, form) ? s : Normalizer.normalize(s, form);
+      return switch (form) {
+        case NFC -> Nfc.nfc(s);
+        case NFD -> Nfc.nfd(s);
+        default -> Normalizer.isNormalized(s, form) ? s : Normalizer.normalize(s, form);
+      };
     }
   }
 

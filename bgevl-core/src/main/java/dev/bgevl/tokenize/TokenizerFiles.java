@@ -81,7 +81,7 @@ final class TokenizerFiles {
     for (int i = 0; i < mergesNode.size(); i++) {
       JsonNode m = mergesNode.get(i);
       if (m.isTextual()) {
-        merges.add(splitMergeLine(m.asText(), file, i + 1));
+        merges.add(splitMergeLine(m.asText(), file + ": merge " + (i + 1)));
       } else if (m.isArray() && m.size() == 2 && m.get(0).isTextual() && m.get(1).isTextual()) {
         merges.add(new String[] {m.get(0).asText(), m.get(1).asText()});
       } else {
@@ -250,12 +250,13 @@ final class TokenizerFiles {
     for (int i = first; i < lines.size() && merges.size() < CLIP_MAX_MERGES; i++) {
       String line = lines.get(i);
       if (line.isBlank() && i == lines.size() - 1) break;
-      merges.add(splitMergeLine(line, mergesFile, i + 1));
+      merges.add(splitMergeLine(line, mergesFile + ": line " + (i + 1)));
     }
     String unk = tokenName(config, specialMap, "unk_token", "<|endoftext|>");
     String bos = tokenName(config, specialMap, "bos_token", "<|startoftext|>");
     String eos = tokenName(config, specialMap, "eos_token", "<|endoftext|>");
-    BpeModel bpe = new BpeModel(vocabFile.toString(), vocab, merges, unk, "", "</w>", false, false);
+    requireId(vocab, unk, vocabFile);
+    BpeModel bpe = new BpeModel(mergesFile.toString(), vocab, merges, unk, "", "</w>", false, false);
 
     List<AddedTokens.Token> added = new ArrayList<>();
     JsonNode decoder = config == null ? null : config.get("added_tokens_decoder");
@@ -351,10 +352,10 @@ final class TokenizerFiles {
     return vocab;
   }
 
-  private static String[] splitMergeLine(String line, Path file, int number) {
+  private static String[] splitMergeLine(String line, String where) {
     int space = line.indexOf(' ');
     if (space <= 0 || space == line.length() - 1 || line.indexOf(' ', space + 1) >= 0) {
-      throw new BgeVlException(file + ": merge " + number + " '" + abbreviate(line) + "' is not two tokens separated by one space");
+      throw new BgeVlException(where + ": '" + abbreviate(line) + "' is not two tokens separated by one space");
     }
     return new String[] {line.substring(0, space), line.substring(space + 1)};
   }
