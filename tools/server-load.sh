@@ -18,7 +18,7 @@ log=$(mktemp)
 "$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xmx1g \
   -jar bgevl-cli/target/bgevl.jar serve --model "$model" --port "$port" >"$log" 2>&1 &
 server=$!
-trap 'rc=$?; kill $server 2>/dev/null; wait $server 2>/dev/null; rm -f "$log"; exit $rc' EXIT
+trap 'rc=$?; kill $server 2>/dev/null; wait $server 2>/dev/null || true; rm -f "$log"; exit $rc' EXIT
 for _ in $(seq 1 120); do
   curl -fsS "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
   kill -0 $server 2>/dev/null || { cat "$log"; exit 1; }

@@ -470,7 +470,7 @@ final class Api implements AutoCloseable {
     if (!backend.writable()) {
       throw new ApiException(403, ApiException.PERMISSION, "the index is read-only (started with --read-only)");
     }
-    String id = java.net.URLDecoder.decode(ctx.pathParam("id"), StandardCharsets.UTF_8);
+    String id = ctx.pathParam("id"); // already percent-decoded by Javalin
     if (!backend.delete(id)) {
       throw ApiException.notFound("no document with id '" + id + "'");
     }

@@ -163,6 +163,10 @@ abstract class SearchApiTest {
     assertEquals(200, del.status(), del.text());
     assertFalse(ids(http.postJson("/v1/search", Map.of("text", "temporary item", "k", 50)).json().get("data")).contains("tmp/with slash"));
     assertEquals(404, http.delete("/v1/documents/tmp%2Fwith%20slash").status());
+    String odd = "c++ 100% /ok?#";
+    assertEquals(201, http.postJson("/v1/documents", Map.of("text", "odd id", "id", odd)).status());
+    assertEquals(200, http.delete("/v1/documents/" + java.net.URLEncoder.encode(odd, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20")).status());
+    assertEquals(0, http.postJson("/v1/search", Map.of("text", "odd id", "k", 50, "filter", "id = \"" + odd + "\"")).json().get("data").size());
   }
 
   @Test
