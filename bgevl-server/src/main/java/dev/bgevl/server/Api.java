@@ -201,8 +201,12 @@ final class Api implements AutoCloseable {
       out.add(Input.text(input.asText()));
       return out;
     }
+    if (input.isObject()) {
+      out.add(parseInputObject(input, "input", true));
+      return out;
+    }
     if (!input.isArray()) {
-      throw ApiException.badRequest("'input' must be a string or a list, got " + type(input));
+      throw ApiException.badRequest("'input' must be a string, an object or a list, got " + type(input));
     }
     if (input.isEmpty()) {
       throw ApiException.badRequest("'input' is an empty list");

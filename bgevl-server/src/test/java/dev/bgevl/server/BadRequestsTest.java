@@ -89,7 +89,7 @@ class BadRequestsTest {
   @Test
   void wrongTypesAre400() {
     assertError(http.postJson("/v1/embeddings", Map.of()), 400, "'input' is required");
-    assertError(http.postJson("/v1/embeddings", Map.of("input", 42)), 400, "'input' must be a string or a list");
+    assertError(http.postJson("/v1/embeddings", Map.of("input", 42)), 400, "'input' must be a string, an object or a list");
     assertError(http.postJson("/v1/embeddings", Map.of("input", List.of())), 400, "empty list");
     assertError(http.postJson("/v1/embeddings", Map.of("input", List.of(1, 2, 3))), 400, "input[0]", "token id arrays");
     assertError(http.postJson("/v1/embeddings", Map.of("input", List.of("ok", Map.of("text", 5)))), 400, "input[1].text must be a string");

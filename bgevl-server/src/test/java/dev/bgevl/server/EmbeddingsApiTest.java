@@ -92,6 +92,16 @@ class EmbeddingsApiTest {
   }
 
   @Test
+  void aSingleObjectIsOneInput() {
+    byte[] png = TinyModel.bytes("edge/small_5x7.png");
+    Http.Response r = http.postJson("/v1/embeddings", Map.of("input", Map.of("image", Base64.getEncoder().encodeToString(png), "text", "red")));
+    assertEquals(200, r.status(), r.text());
+    assertEquals(1, r.json().get("data").size());
+    assertArrayEquals(model.embed(Input.composed(Input.image(png, "p"), "red")).vector(), floats(r.json().at("/data/0/embedding")));
+    assertEquals(model.tokenize("red").ids().length, r.json().at("/usage/prompt_tokens").asInt());
+  }
+
+  @Test
   void longTextsAreTruncatedAndFlagged() {
     String longText = "word ".repeat(200);
     Http.Response r = http.postJson("/v1/embeddings", Map.of("input", List.of(longText, "short")));
