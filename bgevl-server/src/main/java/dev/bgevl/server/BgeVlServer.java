@@ -1,7 +1,6 @@
 package dev.bgevl.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bgevl.BgeVlException;
 import io.javalin.Javalin;
@@ -341,12 +340,6 @@ public final class BgeVlServer implements AutoCloseable {
     }
   }
 
-  static Set<String> names(Iterable<String> it) {
-    Set<String> s = new java.util.TreeSet<>();
-    it.forEach(s::add);
-    return s;
-  }
-
   static Path tempUploads() {
     try {
       Path p = Files.createTempDirectory("bgevl-uploads");
@@ -359,9 +352,5 @@ public final class BgeVlServer implements AutoCloseable {
 
   static List<String> sorted(Set<String> s) {
     return s.stream().sorted().toList();
-  }
-
-  static ArrayNode array() {
-    return JSON.createArrayNode();
   }
 }
