@@ -45,6 +45,9 @@ class ServeCommandTest {
     r = CliRunner.run("serve", "--model", "no-such-model-folder");
     assertEquals(1, r.exit());
     assertEquals("error: no-such-model-folder: model folder not found", r.err().strip());
+    r = CliRunner.run("serve", "--model", model(), "--index", "some-index", "--port", "0");
+    assertEquals(1, r.exit());
+    assertEquals("error: --index some-index: persistent indexes need the bgevl-search module, which this build lacks", r.err().strip());
     r = CliRunner.run("serve", "--model", model(), "--max-batch", "0");
     assertEquals(1, r.exit());
     assertTrue(r.err().contains("max batch"), r.err());
