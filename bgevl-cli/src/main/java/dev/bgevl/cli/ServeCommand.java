@@ -7,8 +7,11 @@ import dev.bgevl.server.Batcher;
 import dev.bgevl.server.BgeVlServer;
 import dev.bgevl.server.Embedder;
 import dev.bgevl.server.InMemorySearchBackend;
+import dev.bgevl.server.LuceneSearchBackend;
 import dev.bgevl.server.SearchBackend;
 import dev.bgevl.server.ServerConfig;
+import dev.bgevl.search.IndexFormat;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +29,8 @@ import picocli.CommandLine.Option;
         "  bgevl serve --model BGE-VL-base --index photos.idx",
         "  BGEVL_API_KEY=secret bgevl serve --model BGE-VL-base --host 0.0.0.0 --port 9000"})
 final class ServeCommand implements Callable<Integer> {
-  @Option(names = "--model", required = true, paramLabel = "MODEL", description = "Model folder (Hugging Face layout) or hub repo id.")
+  @Option(names = "--model", paramLabel = "MODEL",
+      description = "Model folder (Hugging Face layout) or hub repo id (default with an existing --index: the model it was built with).")
   String model;
 
   @Option(names = "--index", paramLabel = "DIR",
@@ -94,6 +98,8 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--no-truncate", description = "Refuse texts longer than the model's 77 tokens (400) instead of truncating them.")
   boolean noTruncate;
 
+  private String recordedModel;
+
   /** The server the last {@code serve} started in this JVM (tests stop it through this). */
   static final java.util.concurrent.atomic.AtomicReference<BgeVlServer> RUNNING = new java.util.concurrent.atomic.AtomicReference<>();
 
@@ -113,11 +119,21 @@ final class ServeCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new BgeVlException(e.getMessage());
     }
+    String spec = model;
+    if (spec == null) {
+      if (index == null || !Files.exists(index.resolve(IndexFormat.META_FILE))) {
+        throw new BgeVlException("--model is required" + (index == null ? "" : " (no index at " + index + " yet)"));
+      }
+      spec = IndexFormat.readMeta(index).model();
+    }
+    Path modelDir = ModelLocator.resolve(spec);
+    recordedModel = Files.isDirectory(Path.of(spec)) ? modelDir.toAbsolutePath().normalize().toString() : spec;
+    LuceneLogging.quiet();
     BgeVl.Options opts = BgeVl.Options.defaults()
         .withTextOverflow(noTruncate ? BgeVl.TextOverflow.ERROR : BgeVl.TextOverflow.TRUNCATE)
         .withImageLimits(ImageLimits.defaults().withMaxPixels(maxImagePixels).withMaxFileBytes(maxImageBytes))
         .withMaxBatch(Math.min(maxBatch, 32));
-    try (BgeVl bgevl = BgeVl.load(ModelLocator.resolve(model), opts);
+    try (BgeVl bgevl = BgeVl.load(modelDir, opts);
          SearchBackend backend = openIndex(bgevl);
          BgeVlServer server = BgeVlServer.start(Embedder.of(bgevl), backend, config)) {
       System.err.println("bgevl: serving " + bgevl.modelId() + " (" + bgevl.dim() + "-d) on " + server.url()
@@ -144,9 +160,12 @@ final class ServeCommand implements Callable<Integer> {
 
   private SearchBackend openIndex(BgeVl bgevl) {
     if (index == null) {
+      if (readOnly) {
+        throw new BgeVlException("--read-only needs --index DIR");
+      }
       return new InMemorySearchBackend(bgevl.dim());
     }
-    throw new BgeVlException("--index " + index + ": persistent indexes need the bgevl-search module, which this build lacks");
+    return LuceneSearchBackend.open(index, recordedModel, bgevl.modelId(), bgevl.dim(), readOnly);
   }
 
   private static boolean isLoopback(String h) {

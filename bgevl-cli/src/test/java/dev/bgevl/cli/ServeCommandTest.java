@@ -19,6 +19,9 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class ServeCommandTest {
+  @org.junit.jupiter.api.io.TempDir
+  java.nio.file.Path tmp;
+
   static String model() {
     return Fixtures.model("clip-tiny").toString();
   }
@@ -45,9 +48,10 @@ class ServeCommandTest {
     r = CliRunner.run("serve", "--model", "no-such-model-folder");
     assertEquals(1, r.exit());
     assertEquals("error: no-such-model-folder: model folder not found", r.err().strip());
-    r = CliRunner.run("serve", "--model", model(), "--index", "some-index", "--port", "0");
-    assertEquals(1, r.exit());
-    assertEquals("error: --index some-index: persistent indexes need the bgevl-search module, which this build lacks", r.err().strip());
+    r = CliRunner.run("serve", "--model", model(), "--read-only");
+    assertEquals("error: --read-only needs --index DIR", r.err().strip());
+    r = CliRunner.run("serve");
+    assertEquals("error: --model is required", r.err().strip());
     r = CliRunner.run("serve", "--model", model(), "--max-batch", "0");
     assertEquals(1, r.exit());
     assertTrue(r.err().contains("max batch"), r.err());
@@ -59,7 +63,7 @@ class ServeCommandTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    String[] args = {"serve", "--model", model(), "--port", Integer.toString(port), "--api-key", "k3y"};
+    String[] args = {"serve", "--model", model(), "--port", Integer.toString(port), "--api-key", "k3y", "--index", tmp.resolve("idx").toString()};
     CompletableFuture<CliRunner.Result> run = CompletableFuture.supplyAsync(() -> CliRunner.run(args));
     HttpClient http = HttpClient.newHttpClient();
     String base = "http://127.0.0.1:" + port;
@@ -75,6 +79,8 @@ class ServeCommandTest {
       assertTrue(System.currentTimeMillis() < deadline && !run.isDone(), "server did not start: " + (run.isDone() ? run.get().err() : ""));
       Thread.sleep(100);
     }
+    String health = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    assertTrue(health.contains("\"backend\":\"lucene " + tmp.resolve("idx")), health);
     HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + "/v1/embeddings")).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"input\": \"a photo of a cat\"}"));
     assertEquals(401, http.send(req.build(), HttpResponse.BodyHandlers.ofString()).statusCode());
@@ -90,5 +96,6 @@ class ServeCommandTest {
     CliRunner.Result done = run.get(30, TimeUnit.SECONDS);
     assertEquals(0, done.exit(), done.err());
     assertTrue(done.err().contains("serving clip-tiny (40-d) on " + base), done.err());
+    assertTrue(java.nio.file.Files.exists(tmp.resolve("idx/bgevl-index.json")));
   }
 }
