@@ -13,6 +13,9 @@ import picocli.CommandLine.Command;
         InfoCommand.class,
         TokenizeCommand.class,
         PreprocessCommand.class,
+        IndexCommand.class,
+        SearchCommand.class,
+        DemoCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit status for a runtime failure (bad input, unreadable model, I/O); usage errors give 2. */
