@@ -220,9 +220,10 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     ObjectNode mem = out.putObject("memory");
+    long rss = procStatusKb("VmRSS"); // before the peak: reading it may grow the RSS a little
     long hwm = procStatusKb("VmHWM");
     mem.put("peak_rss_bytes", hwm < 0 ? -1 : hwm * 1024);
-    mem.put("rss_bytes", procStatusKb("VmRSS") * 1024);
+    mem.put("rss_bytes", rss < 0 ? -1 : rss * 1024);
     long act = visionActivationBytes(cfg, 8);
     mem.put("activation_bytes_batch8", act);
     long budget = (long) (1.5 * params * 4) + act;
@@ -400,10 +401,12 @@ final class BenchCommand implements Callable<Integer> {
     int[][] out = new int[n][tokens];
     int bos = c.text().bosTokenId();
     int eos = c.text().eosTokenId();
+    int hi = Math.min(c.text().vocabSize(), 49406);
+    int lo = Math.min(256, hi - 1);
     for (int[] q : out) {
       q[0] = bos;
       for (int i = 1; i < tokens - 1; i++) {
-        q[i] = 256 + r.nextInt(Math.max(1, Math.min(bos, c.text().vocabSize()) - 256));
+        q[i] = lo + r.nextInt(hi - lo); // word-piece ids, below the special tokens
       }
       q[tokens - 1] = eos;
     }
