@@ -6,7 +6,7 @@
 # Random weights with the real shapes (speed does not depend on the values). Prints a Markdown table
 # (also saved as summary.md next to the raw JSON under .bgevl-work/bench/results-*/).
 #
-#   tools/peers/run_all.sh                 # full run: about 8-9 minutes on a quiet 2-core machine
+#   tools/peers/run_all.sh                 # full run: estimated 8-9 minutes on a quiet 2-core machine
 #   QUICK=1 tools/peers/run_all.sh         # smoke run: fewer runs, batch 1 and 8, no large
 #
 # Env: THREADS (default: nproc), RUNS (5), WARMUP (1), LATENCY_RUNS (20), BATCHES (1,8,32), LARGE (1).
