@@ -7,6 +7,7 @@ import dev.bgevl.BgeVl;
 import dev.bgevl.BgeVlException;
 import dev.bgevl.Embedding;
 import dev.bgevl.Input;
+import dev.bgevl.search.Filter;
 import dev.bgevl.search.Hit;
 import dev.bgevl.search.Query;
 import dev.bgevl.search.VectorIndex;
@@ -89,8 +90,9 @@ final class SearchCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     LuceneLogging.quiet();
-    Query.Builder probe = Query.builder(new float[] {1}).k(k); // validates k before the model loads
-    if (filter != null) probe.filter(filter); // and the filter
+    // check what needs no model first: k and the filter syntax
+    if (k < 1 || k > 10_000) throw new BgeVlException("--k must be between 1 and 10000, got " + k);
+    if (filter != null && !filter.isBlank()) Filter.parse(filter);
     List<Term> terms = terms();
     try (VectorIndex idx = VectorIndex.open(index)) {
       String spec = model != null ? model : idx.meta().model();
@@ -174,7 +176,7 @@ final class SearchCommand implements Callable<Integer> {
       System.out.println(JSON.writeValueAsString(root));
       return;
     }
-    for (Term t : terms) System.out.println("query: " + (terms.size() == 1 ? t.label() : t.label()));
+    for (Term t : terms) System.out.println("query: " + t.label());
     System.out.printf(Locale.ROOT, "%d results (%s search, %.1f ms)%n", hits.size(), exact ? "exact" : "HNSW", ms);
     int rank = 1;
     for (Hit h : hits) System.out.println(line(rank++, h));

@@ -55,9 +55,10 @@ public final class Ingester {
   }
 
   public record Failure(String input, String problem) {
+    /** "input: problem", or the problem alone when it already names the input (model errors do). */
     @Override
     public String toString() {
-      return input + ": " + problem;
+      return problem.contains(input) ? problem : input + ": " + problem;
     }
   }
 
@@ -216,7 +217,8 @@ public final class Ingester {
       return out;
     } catch (BgeVlException e) {
       if (batch.size() == 1) {
-        fail(batch.get(0).input().describe(), e.getMessage());
+        Item bad = batch.get(0);
+        fail(bad.image() != null ? bad.image().toString() : bad.input().describe(), e.getMessage());
         List<float[]> one = new ArrayList<>();
         one.add(null);
         return one;

@@ -86,6 +86,7 @@ public final class VectorIndex implements AutoCloseable {
    * An existing index made by another model (id or dim) is refused with one line.
    */
   public static VectorIndex openOrCreate(Path dir, String model, String modelId, int dim, Options options) {
+    if (dim > MAX_DIMENSIONS) throw new BgeVlException("model " + modelId + " has dim " + dim + "; the index holds at most " + MAX_DIMENSIONS);
     IndexFormat.Meta meta;
     if (Files.exists(dir.resolve(IndexFormat.META_FILE))) {
       meta = IndexFormat.readMeta(dir);
@@ -149,11 +150,12 @@ public final class VectorIndex implements AutoCloseable {
             org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncoding.UNSIGNED_BYTE,
             options.maxConn(), options.beamWidth(), workers, mergePool)
         : new Lucene99HnswVectorsFormat(options.maxConn(), options.beamWidth(), workers, mergePool);
+    KnnVectorsFormat wide = new MaxDimensions(format, MAX_DIMENSIONS);
     IndexWriterConfig cfg = new IndexWriterConfig();
     cfg.setCodec(new Lucene104Codec() {
       @Override
       public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-        return format;
+        return wide;
       }
     });
     cfg.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
@@ -166,6 +168,44 @@ public final class VectorIndex implements AutoCloseable {
     }
     manager = new SearcherManager(writer, null);
     searcher = new Searcher(this, manager);
+  }
+
+  /** Largest embedding accepted: BGE-VL-MLLM's 4096 (Lucene's formats stop at 1024 by default). */
+  public static final int MAX_DIMENSIONS = 4096;
+
+  /**
+   * The Lucene format under its own name (so any Lucene reader opens the index through SPI) with a
+   * higher dimension limit; the limit is only checked when writing.
+   */
+  private static final class MaxDimensions extends KnnVectorsFormat {
+    private final KnnVectorsFormat delegate;
+    private final int max;
+
+    MaxDimensions(KnnVectorsFormat delegate, int max) {
+      super(delegate.getName());
+      this.delegate = delegate;
+      this.max = max;
+    }
+
+    @Override
+    public org.apache.lucene.codecs.KnnVectorsWriter fieldsWriter(org.apache.lucene.index.SegmentWriteState state) throws IOException {
+      return delegate.fieldsWriter(state);
+    }
+
+    @Override
+    public org.apache.lucene.codecs.KnnVectorsReader fieldsReader(org.apache.lucene.index.SegmentReadState state) throws IOException {
+      return delegate.fieldsReader(state);
+    }
+
+    @Override
+    public int getMaxDimensions(String fieldName) {
+      return max;
+    }
+
+    @Override
+    public String toString() {
+      return delegate + "(maxDimensions=" + max + ")";
+    }
   }
 
   private IndexWriter writer() {
@@ -244,10 +284,14 @@ public final class VectorIndex implements AutoCloseable {
     }
   }
 
-  /** Makes uncommitted changes visible to {@link #searcher()} without making them durable. */
-  public void refresh() {
+  /**
+   * Writer: makes uncommitted changes visible to {@link #searcher()} without making them durable.
+   * Read-only: moves the searcher to the latest commit (another process may be indexing).
+   */
+  public synchronized void refresh() {
     try {
-      if (manager != null) manager.maybeRefreshBlocking();
+      if (manager == null) searcher = null; // no commit existed yet: the next searcher() looks again
+      else manager.maybeRefreshBlocking();
     } catch (IOException e) {
       throw new BgeVlException("index " + dir + ": refresh failed: " + IndexFormat.oneLine(e));
     }

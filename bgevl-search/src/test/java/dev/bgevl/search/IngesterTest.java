@@ -124,7 +124,7 @@ class IngesterTest {
     assertEquals(jsonl + ":9: the record has neither \"image\" nor \"text\"", problems.get(3));
     assertEquals(tmp.resolve("nowhere") + ": no such file or folder", problems.get(4));
     Path broken = corpus.resolve("img/broken.jpg");
-    assertEquals(broken + ": image " + broken + ": corrupt data", problems.get(5));
+    assertEquals("image " + broken + ": corrupt data", problems.get(5));
 
     try (VectorIndex idx = VectorIndex.open(index)) {
       float[] q = HashEmbedder.vector(EmbedInput.composed(corpus.resolve("img/blue.jpg"), "a blue shoe"), 16);
@@ -192,6 +192,15 @@ class IngesterTest {
       try (VectorIndex reader = VectorIndex.open(index)) {
         assertEquals(0, reader.size());
         assertTrue(reader.searcher().search(Query.builder(new float[] {1, 0, 0, 0}).build()).isEmpty());
+        first.upsert(new IndexedDoc("a", null, "t", "text", "s", null, 0, 0, java.util.Map.of(), new float[] {1, 0, 0, 0}));
+        first.commit();
+        assertEquals(0, reader.size(), "a read-only index stays on its commit until refresh()");
+        reader.refresh();
+        assertEquals(1, reader.size());
+        first.delete("a");
+        first.commit();
+        reader.refresh();
+        assertEquals(0, reader.size());
       }
     }
   }
@@ -217,6 +226,25 @@ class IngesterTest {
       assertTrue(again.meta().quantized(), "quantization is fixed at creation");
     }
     assertNull(null);
+  }
+
+  @Test
+  void embeddingsOf4096DimensionsLikeBgeVlMllmAreIndexed(@TempDir Path tmp) {
+    java.util.Random r = new java.util.Random(5);
+    float[][] v = new float[20][];
+    try (VectorIndex idx = VectorIndex.openOrCreate(tmp.resolve("w"), "m", "mllm", 4096, VectorIndex.Options.DEFAULT)) {
+      for (int i = 0; i < v.length; i++) {
+        v[i] = Vectors.unit(r, 4096);
+        idx.upsert(new IndexedDoc("v" + i, null, null, "text", "s", null, 0, 0, java.util.Map.of(), v[i]));
+      }
+      idx.commit();
+    }
+    try (VectorIndex idx = VectorIndex.open(tmp.resolve("w"))) {
+      assertEquals("v7", idx.searcher().search(Query.builder(v[7]).k(1).build()).get(0).id());
+    }
+    BgeVlException e = assertThrows(BgeVlException.class,
+        () -> VectorIndex.openOrCreate(tmp.resolve("x"), "m", "huge", 5000, VectorIndex.Options.DEFAULT));
+    assertEquals("model huge has dim 5000; the index holds at most 4096", e.getMessage());
   }
 
   @Test
