@@ -2547,11 +2547,9 @@ final class VectorKernels implements Kernels {
   private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
   @Override
-  public void attentionHead(float[] qkv, int b, int h, int seq, int heads, int headDim,
-      float scale, boolean causal, int valid, float[] out) {
-    int hidden = heads * headDim;
-    int stride = 3 * hidden;
-    int row0 = b * seq;
+  public void attentionHead(float[] q, int qo0, int qs, float[] k, int ko0, int ks, float[] v,
+      int vo0, int vs, int seq, int headDim, float scale, boolean causal, int valid, float[] out,
+      int oo0, int os) {
     int keysMax = Math.min(valid, seq);
     int seqPad = (keysMax + L - 1) / L * L;
     float[][] scratch = SCRATCH.get();
@@ -2565,9 +2563,9 @@ final class VectorKernels implements Kernels {
     float[] s = scratch[1]; // [scores A | scores B | q A | q B]
     // kᵀ, zero-padded to whole vectors: scores for L keys come from one fma chain over d.
     for (int j = 0; j < keysMax; j++) {
-      int ko = (row0 + j) * stride + hidden + h * headDim;
+      int ko = ko0 + j * ks;
       for (int d = 0; d < headDim; d++) {
-        kt[d * seqPad + j] = qkv[ko + d];
+        kt[d * seqPad + j] = k[ko + d];
       }
     }
     for (int d = 0; d < headDim; d++) {
@@ -2576,39 +2574,37 @@ final class VectorKernels implements Kernels {
     int sb = seqPad;
     int qa = 2 * seqPad;
     int qb = qa + headDim;
-    int vo = row0 * stride + 2 * hidden + h * headDim;
     int i = 0;
     if (!causal && keysMax > 0) {
       // Two queries at a time: they see the same keys, so each kᵀ and v load feeds two rows
       // (8 independent fma chains instead of 4). Each output's chain is the one-row chain.
       for (; i + 1 < seq; i += 2) {
-        int qo = (row0 + i) * stride + h * headDim;
+        int qo = qo0 + i * qs;
         for (int d = 0; d < headDim; d++) {
-          s[qa + d] = qkv[qo + d] * scale;
-          s[qb + d] = qkv[qo + stride + d] * scale;
+          s[qa + d] = q[qo + d] * scale;
+          s[qb + d] = q[qo + qs + d] * scale;
         }
         scores2(s, qa, qb, sb, kt, seqPad, headDim, keysMax);
         float invA = 1f / expShiftedSum(s, 0, keysMax);
         float invB = 1f / expShiftedSum(s, sb, keysMax);
-        int oo = (row0 + i) * hidden + h * headDim;
-        weightedValues2(s, sb, keysMax, qkv, vo, stride, headDim, out, oo, oo + hidden, invA,
-            invB);
+        int oo = oo0 + i * os;
+        weightedValues2(s, sb, keysMax, v, vo0, vs, headDim, out, oo, oo + os, invA, invB);
       }
     }
     for (; i < seq; i++) {
       int keys = causal ? Math.min(keysMax, i + 1) : keysMax;
-      int oo = (row0 + i) * hidden + h * headDim;
+      int oo = oo0 + i * os;
       if (keys <= 0) {
         java.util.Arrays.fill(out, oo, oo + headDim, 0f);
         continue;
       }
-      int qo = (row0 + i) * stride + h * headDim;
+      int qo = qo0 + i * qs;
       for (int d = 0; d < headDim; d++) {
-        s[qa + d] = qkv[qo + d] * scale;
+        s[qa + d] = q[qo + d] * scale;
       }
       scores(s, qa, kt, seqPad, headDim, keys);
       float inv = 1f / expShiftedSum(s, 0, keys);
-      weightedValues(s, keys, qkv, vo, stride, headDim, out, oo, inv);
+      weightedValues(s, keys, v, vo0, vs, headDim, out, oo, inv);
     }
   }
 
