@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
         DemoCommand.class,
         TokenizeCommand.class,
         PreprocessCommand.class,
+        ServeCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit status for a runtime failure (bad input, unreadable model, I/O); usage errors give 2. */

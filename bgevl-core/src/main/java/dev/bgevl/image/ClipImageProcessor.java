@@ -214,6 +214,11 @@ public final class ClipImageProcessor {
     RgbImage x = img;
     if (doResize) {
       int[] hw = resizedSize(img.width(), img.height());
+      if (doCenterCrop && hw[0] >= cropH && hw[1] >= cropW) {
+        // Resample only the crop window: same bytes as resize-then-crop, less work.
+        int top = Math.floorDiv(hw[0] - cropH, 2), left = Math.floorDiv(hw[1] - cropW, 2);
+        return toPixelValues(Resampler.resizeCropped(img, hw[1], hw[0], resample, left, top, cropW, cropH), 0, 0, cropH, cropW);
+      }
       x = Resampler.resize(img, hw[1], hw[0], resample);
     }
     int outH = x.height(), outW = x.width();
@@ -226,6 +231,11 @@ public final class ClipImageProcessor {
       outH = t[1];
       outW = l[1];
     }
+    return toPixelValues(x, top, left, outH, outW);
+  }
+
+  /** Rescale + normalize + channels-first of the window at (top, left); outside the image is uint8 0. */
+  private float[] toPixelValues(RgbImage x, int top, int left, int outH, int outW) {
     float[] out = new float[3 * outH * outW];
     byte[] src = x.rgb();
     int plane = outH * outW;

@@ -256,6 +256,10 @@ public final class ImageDecoder {
       ss = sm.getScanlineStride();
       base = dbb.getOffset();
     }
+    if (data != null && hdr.colorSpace == JpegHeader.Space.YCBCR) { // the common case, one tight loop
+      Ycc.toRgb(data, base, ss, w, h, rgb);
+      return new RgbImage(w, h, rgb);
+    }
     for (int y = 0; y < h; y++) {
       if (data != null) {
         int p = base + y * ss;
@@ -387,6 +391,30 @@ public final class ImageDecoder {
 
     private static int fix(double v) {
       return (int) (v * (1L << SCALEBITS) + 0.5);
+    }
+
+    /** libjpeg's {@code range_limit}: clamps sums in [-512, 511] to 0..255 without branches. */
+    private static final byte[] RANGE = new byte[1024];
+
+    static {
+      for (int i = 0; i < 1024; i++) {
+        RANGE[i] = (byte) clip8(i - 512);
+      }
+    }
+
+    /** Converts interleaved YCbCr rows ({@code stride} bytes apart from {@code base}) to packed RGB. */
+    static void toRgb(byte[] ycc, int base, int stride, int w, int h, byte[] rgb) {
+      final byte[] range = RANGE;
+      final int[] crR = CR_R, cbB = CB_B, crG = CR_G, cbG = CB_G;
+      for (int y = 0; y < h; y++) {
+        int p = base + y * stride, o = y * w * 3;
+        for (int x = 0; x < w; x++, p += 3, o += 3) {
+          int lum = (ycc[p] & 0xFF) + 512, cb = ycc[p + 1] & 0xFF, cr = ycc[p + 2] & 0xFF;
+          rgb[o] = range[lum + crR[cr]];
+          rgb[o + 1] = range[lum + ((cbG[cb] + crG[cr]) >> SCALEBITS)];
+          rgb[o + 2] = range[lum + cbB[cb]];
+        }
+      }
     }
 
     static void toRgb(int y, int cb, int cr, byte[] out, int o) {

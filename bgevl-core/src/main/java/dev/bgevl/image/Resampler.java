@@ -47,19 +47,57 @@ public final class Resampler {
     if (filter == Filter.NEAREST) {
       return nearest(src, channels, inW, inH, outW, outH);
     }
+    return convolve(src, channels, inW, inH, outW, outH, filter, 0, 0, outW, outH);
+  }
+
+  /**
+   * The window [x0, x0 + w) × [y0, y0 + h) of {@code resize(img, outW, outH, filter)}, computing only
+   * what the window needs (identical bytes: each output column and row has its own coefficients). The
+   * CLIP path uses it to skip the columns or rows a centre crop throws away.
+   */
+  public static RgbImage resizeCropped(RgbImage in, int outW, int outH, Filter filter, int x0, int y0, int w, int h) {
+    if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 + w > outW || y0 + h > outH) {
+      throw new IllegalArgumentException("window " + w + "x" + h + "+" + x0 + "+" + y0 + " outside " + outW + "x" + outH);
+    }
+    int inW = in.width(), inH = in.height();
+    if ((inW == outW && inH == outH) || filter == Filter.NEAREST) {
+      byte[] full = resize(in.rgb(), 3, inW, inH, outW, outH, filter);
+      byte[] out = new byte[w * h * 3];
+      for (int y = 0; y < h; y++) {
+        System.arraycopy(full, ((y0 + y) * outW + x0) * 3, out, y * w * 3, w * 3);
+      }
+      return new RgbImage(w, h, out);
+    }
+    return new RgbImage(w, h, convolve(in.rgb(), 3, inW, inH, outW, outH, filter, x0, y0, x0 + w, y0 + h));
+  }
+
+  /** Pillow's two-pass convolution resize, restricted to output columns [x0, x1) and rows [y0, y1). */
+  private static byte[] convolve(byte[] src, int ch, int inW, int inH, int outW, int outH, Filter filter,
+                                 int x0, int y0, int x1, int y1) {
     Coeffs horiz = Coeffs.compute(inW, outW, filter);
     Coeffs vert = Coeffs.compute(inH, outH, filter);
-    byte[] img = src;
-    int rowOffset = 0;
+    // Source rows the vertical pass reads for output rows [y0, y1) (all of them when it is skipped).
+    int firstRow = y0, lastRow = y1;
+    if (inH != outH) {
+      firstRow = Integer.MAX_VALUE;
+      lastRow = 0;
+      for (int y = y0; y < y1; y++) {
+        firstRow = Math.min(firstRow, vert.start[y]);
+        lastRow = Math.max(lastRow, vert.start[y] + vert.count[y]);
+      }
+    }
+    byte[] img;
+    int width = x1 - x0;
     if (inW != outW) {
-      // Only the source rows that the vertical pass reads are resampled horizontally.
-      int firstRow = vert.start[0];
-      int lastRow = vert.start[outH - 1] + vert.count[outH - 1];
-      img = horizontal(src, channels, inW, firstRow, lastRow, outW, horiz);
-      rowOffset = firstRow;
+      img = horizontal(src, ch, inW, firstRow, lastRow, x0, x1, horiz);
+    } else { // no horizontal pass: take the rows and columns as they are
+      img = new byte[(lastRow - firstRow) * width * ch];
+      for (int r = firstRow; r < lastRow; r++) {
+        System.arraycopy(src, (r * inW + x0) * ch, img, (r - firstRow) * width * ch, width * ch);
+      }
     }
     if (inH != outH) {
-      img = vertical(img, channels, outW, rowOffset, outH, vert);
+      img = vertical(img, ch, width, firstRow, y0, y1, vert);
     }
     return img;
   }
@@ -164,9 +202,13 @@ public final class Resampler {
     return v < 0 ? 0 : Math.min(v, 255);
   }
 
-  /** Resamples rows [firstRow, lastRow) of src horizontally; returns (lastRow - firstRow) rows of outW. */
-  private static byte[] horizontal(byte[] src, int ch, int inW, int firstRow, int lastRow, int outW, Coeffs c) {
+  /**
+   * Resamples rows [firstRow, lastRow) of src horizontally, output columns [xFrom, xTo); returns
+   * (lastRow - firstRow) rows of (xTo - xFrom) pixels.
+   */
+  private static byte[] horizontal(byte[] src, int ch, int inW, int firstRow, int lastRow, int xFrom, int xTo, Coeffs c) {
     int rows = lastRow - firstRow;
+    int outW = xTo - xFrom;
     byte[] out = new byte[rows * outW * ch];
     final int[] w = c.weights, start = c.start, count = c.count;
     final int ksize = c.ksize;
@@ -174,7 +216,7 @@ public final class Resampler {
       final int inRow = (firstRow + r) * inW * ch;
       int o = r * outW * ch;
       if (ch == 3) {
-        for (int xx = 0; xx < outW; xx++, o += 3) {
+        for (int xx = xFrom; xx < xTo; xx++, o += 3) {
           int p = inRow + start[xx] * 3;
           int kOff = xx * ksize;
           final int kEnd = kOff + count[xx];
@@ -190,7 +232,7 @@ public final class Resampler {
           out[o + 2] = (byte) clip8(s2);
         }
       } else if (ch == 4) {
-        for (int xx = 0; xx < outW; xx++, o += 4) {
+        for (int xx = xFrom; xx < xTo; xx++, o += 4) {
           int p = inRow + start[xx] * 4;
           int kOff = xx * ksize;
           final int kEnd = kOff + count[xx];
@@ -208,7 +250,7 @@ public final class Resampler {
           out[o + 3] = (byte) clip8(s3);
         }
       } else {
-        for (int xx = 0; xx < outW; xx++) {
+        for (int xx = xFrom; xx < xTo; xx++) {
           int kOff = xx * ksize;
           int n = count[xx];
           for (int b = 0; b < ch; b++, o++) {
@@ -229,12 +271,12 @@ public final class Resampler {
    * Resamples vertically. Row i of {@code src} is source row {@code rowOffset + i}. Accumulates whole
    * rows tap by tap (integer sums, so the order does not change the result) to stay cache-friendly.
    */
-  private static byte[] vertical(byte[] src, int ch, int width, int rowOffset, int outH, Coeffs c) {
+  private static byte[] vertical(byte[] src, int ch, int width, int rowOffset, int yFrom, int yTo, Coeffs c) {
     int rowLen = width * ch;
-    byte[] out = new byte[outH * rowLen];
+    byte[] out = new byte[(yTo - yFrom) * rowLen];
     int[] acc = new int[rowLen];
     int[] w = c.weights;
-    for (int yy = 0; yy < outH; yy++) {
+    for (int yy = yFrom; yy < yTo; yy++) {
       java.util.Arrays.fill(acc, HALF);
       int kOff = yy * c.ksize;
       int n = c.count[yy];
@@ -246,7 +288,7 @@ public final class Resampler {
           acc[i] += (src[p + i] & 0xFF) * k;
         }
       }
-      int o = yy * rowLen;
+      int o = (yy - yFrom) * rowLen;
       for (int i = 0; i < rowLen; i++) {
         out[o + i] = (byte) clip8(acc[i]);
       }

@@ -37,6 +37,15 @@ interface Kernels {
   void gemm(float[] x, int k, float[] packed, int panelWidth, int n, float[] bias, float[] y,
       Activation act, boolean add, int rowStart, int rowEnd, int panelStart, int panelEnd);
 
+  /**
+   * {@link #gemm} with 16-bit packed weights ({@link WeightFormat#F16} or {@link
+   * WeightFormat#BF16}), each widened exactly to fp32 before its fma: the same chain as fp32
+   * weights holding the same values.
+   */
+  void gemm16(float[] x, int k, short[] packed, WeightFormat format, int panelWidth, int n,
+      float[] bias, float[] y, Activation act, boolean add, int rowStart, int rowEnd,
+      int panelStart, int panelEnd);
+
   /** LayerNorm (biased variance) of rows {@code [rowStart, rowEnd)}. */
   void layerNorm(float[] x, float[] out, int dim, float[] gamma, float[] beta, float eps,
       int rowStart, int rowEnd);

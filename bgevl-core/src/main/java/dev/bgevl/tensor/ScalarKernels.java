@@ -45,6 +45,34 @@ final class ScalarKernels implements Kernels {
   }
 
   @Override
+  public void gemm16(float[] x, int k, short[] packed, WeightFormat format, int pw, int n,
+      float[] bias, float[] y, Activation act, boolean add, int rowStart, int rowEnd,
+      int panelStart, int panelEnd) {
+    for (int p = panelStart; p < panelEnd; p++) {
+      int base = p * k * pw;
+      int cols = Math.min(pw, n - p * pw);
+      for (int i = rowStart; i < rowEnd; i++) {
+        int xo = i * k;
+        for (int c = 0; c < cols; c++) {
+          float acc = 0f;
+          for (int kk = 0, bo = base + c; kk < k; kk++, bo += pw) {
+            acc = Math.fma(x[xo + kk], format.decode(packed[bo]), acc);
+          }
+          int j = p * pw + c;
+          if (bias != null) {
+            acc += bias[j];
+          }
+          if (add) {
+            y[i * n + j] += acc;
+          } else {
+            y[i * n + j] = act.apply(acc);
+          }
+        }
+      }
+    }
+  }
+
+  @Override
   public void layerNorm(float[] x, float[] out, int dim, float[] gamma, float[] beta, float eps,
       int rowStart, int rowEnd) {
     for (int r = rowStart; r < rowEnd; r++) {

@@ -59,6 +59,30 @@ class ResamplerTest {
   }
 
   @Test
+  void croppedResizeEqualsCropOfResize() {
+    java.util.Random rnd = new java.util.Random(11);
+    int[][] shapes = {{640, 480, 298, 224}, {37, 500, 32, 432}, {50, 40, 50, 17}, {50, 40, 23, 40}, {7, 5, 30, 20}, {1, 1, 9, 9}};
+    for (int[] s : shapes) {
+      byte[] px = new byte[s[0] * s[1] * 3];
+      rnd.nextBytes(px);
+      RgbImage img = new RgbImage(s[0], s[1], px);
+      for (Filter f : Filter.values()) {
+        RgbImage full = Resampler.resize(img, s[2], s[3], f);
+        for (int t = 0; t < 4; t++) {
+          int w = 1 + rnd.nextInt(s[2]), h = 1 + rnd.nextInt(s[3]);
+          int x0 = rnd.nextInt(s[2] - w + 1), y0 = rnd.nextInt(s[3] - h + 1);
+          RgbImage win = Resampler.resizeCropped(img, s[2], s[3], f, x0, y0, w, h);
+          byte[] want = new byte[w * h * 3];
+          for (int y = 0; y < h; y++) {
+            System.arraycopy(full.rgb(), ((y0 + y) * s[2] + x0) * 3, want, y * w * 3, w * 3);
+          }
+          assertArrayEquals(want, win.rgb(), f + " " + java.util.Arrays.toString(s) + " window " + w + "x" + h + "+" + x0 + "+" + y0);
+        }
+      }
+    }
+  }
+
+  @Test
   void sameSizeIsACopy() {
     byte[] px = {1, 2, 3, 4, 5, 6};
     RgbImage img = new RgbImage(2, 1, px);
