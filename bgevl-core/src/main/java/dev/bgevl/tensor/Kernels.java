@@ -69,11 +69,14 @@ interface Kernels {
   void softmax(float[] x, int n, int rowStart, int rowEnd);
 
   /**
-   * Self-attention of one (batch item, head) pair; see {@link Attention#selfAttention}. {@code
-   * valid} is the number of unmasked keys.
+   * Attention of one (batch item, head) pair; see {@link Attention#attention}. Row i of the head's
+   * q starts at {@code q[qo + i·qs]} (headDim values), likewise k, v and out; {@code valid} is
+   * the number of leading keys that are not padding. Per query: scores = fma chain over d of
+   * (q·scale)·k, softmax over the visible keys, then Σ_j p_j·v_j.
    */
-  void attentionHead(float[] qkv, int b, int h, int seq, int heads, int headDim, float scale,
-      boolean causal, int valid, float[] out);
+  void attentionHead(float[] q, int qo, int qs, float[] k, int ko, int ks, float[] v, int vo,
+      int vs, int seq, int headDim, float scale, boolean causal, int valid, float[] out, int oo,
+      int os);
 
   /** The provider this JVM uses. */
   static Kernels get() {

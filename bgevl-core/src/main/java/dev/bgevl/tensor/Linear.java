@@ -134,6 +134,12 @@ public final class Linear {
     return packed;
   }
 
+  /** Bytes held by the packed weights and bias (panel padding included). */
+  public long weightBytes() {
+    long w = packed != null ? 4L * packed.length : 2L * packed16.length;
+    return w + (bias == null ? 0 : 4L * bias.length);
+  }
+
   /** How the weights are stored. */
   public WeightFormat weightFormat() {
     return format;

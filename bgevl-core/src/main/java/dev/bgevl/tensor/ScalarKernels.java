@@ -182,39 +182,38 @@ final class ScalarKernels implements Kernels {
   }
 
   @Override
-  public void attentionHead(float[] qkv, int b, int h, int seq, int heads, int headDim,
-      float scale, boolean causal, int valid, float[] out) {
-    int hidden = heads * headDim;
-    int stride = 3 * hidden;
-    int row0 = b * seq;
-    float[] q = new float[headDim];
+  public void attentionHead(float[] q, int qo0, int qs, float[] k, int ko0, int ks, float[] v,
+      int vo0, int vs, int seq, int headDim, float scale, boolean causal, int valid, float[] out,
+      int oo0, int os) {
+    float[] qv = new float[headDim];
     float[] s = new float[seq];
     double[] o = new double[headDim];
+    int keysMax = Math.min(valid, seq);
     for (int i = 0; i < seq; i++) {
-      int qo = (row0 + i) * stride + h * headDim;
+      int qo = qo0 + i * qs;
       for (int d = 0; d < headDim; d++) {
-        q[d] = qkv[qo + d] * scale;
+        qv[d] = q[qo + d] * scale;
       }
-      int keys = causal ? Math.min(valid, i + 1) : valid;
-      int oo = (row0 + i) * hidden + h * headDim;
+      int keys = causal ? Math.min(keysMax, i + 1) : keysMax;
+      int oo = oo0 + i * os;
       if (keys <= 0) {
         java.util.Arrays.fill(out, oo, oo + headDim, 0f);
         continue;
       }
       for (int j = 0; j < keys; j++) {
-        int ko = (row0 + j) * stride + hidden + h * headDim;
+        int ko = ko0 + j * ks;
         float acc = 0f;
         for (int d = 0; d < headDim; d++) {
-          acc = Math.fma(q[d], qkv[ko + d], acc);
+          acc = Math.fma(qv[d], k[ko + d], acc);
         }
         s[j] = acc;
       }
       softmaxRow(s, 0, keys);
       java.util.Arrays.fill(o, 0.0);
       for (int j = 0; j < keys; j++) {
-        int vo = (row0 + j) * stride + 2 * hidden + h * headDim;
+        int vo = vo0 + j * vs;
         for (int d = 0; d < headDim; d++) {
-          o[d] += (double) s[j] * qkv[vo + d];
+          o[d] += (double) s[j] * v[vo + d];
         }
       }
       for (int d = 0; d < headDim; d++) {
@@ -222,4 +221,5 @@ final class ScalarKernels implements Kernels {
       }
     }
   }
+
 }

@@ -2504,6 +2504,11 @@ final class VectorKernels implements Kernels {
   }
 
   static void softmaxRow(float[] x, int o, int n) {
+    scaleRow(x, o, n, 1f / expShiftedSum(x, o, n));
+  }
+
+  /** x[o, o + n) = exp(x - max(x)) in place; returns the sum (fixed order). */
+  static float expShiftedSum(float[] x, int o, int n) {
     FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
     int i = 0;
     for (int bound = F.loopBound(n); i < bound; i += L) {
@@ -2515,15 +2520,15 @@ final class VectorKernels implements Kernels {
     }
     FloatVector vm = FloatVector.broadcast(F, max);
     FloatVector vs = FloatVector.zero(F);
-    // One loop with a mask on every step, so exp has a single hot call site that the JIT inlines.
+    // One loop with a mask on every step, so exp has a single hot call site that the JIT inlines
+    // (a second, cold call site would box its vector argument).
     for (i = 0; i < n; i += L) {
       VectorMask<Float> m = F.indexInRange(i, n);
       FloatVector e = exp(FloatVector.fromArray(F, x, o + i, m).sub(vm));
       e.intoArray(x, o + i, m);
       vs = vs.add(e, m);
     }
-    float inv = 1f / sumLanes(vs);
-    scaleRow(x, o, n, inv);
+    return sumLanes(vs);
   }
 
   private static void scaleRow(float[] x, int o, int n, float s) {
@@ -2542,11 +2547,9 @@ final class VectorKernels implements Kernels {
   private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
   @Override
-  public void attentionHead(float[] qkv, int b, int h, int seq, int heads, int headDim,
-      float scale, boolean causal, int valid, float[] out) {
-    int hidden = heads * headDim;
-    int stride = 3 * hidden;
-    int row0 = b * seq;
+  public void attentionHead(float[] q, int qo0, int qs, float[] k, int ko0, int ks, float[] v,
+      int vo0, int vs, int seq, int headDim, float scale, boolean causal, int valid, float[] out,
+      int oo0, int os) {
     int keysMax = Math.min(valid, seq);
     int seqPad = (keysMax + L - 1) / L * L;
     float[][] scratch = SCRATCH.get();
@@ -2560,9 +2563,9 @@ final class VectorKernels implements Kernels {
     float[] s = scratch[1]; // [scores A | scores B | q A | q B]
     // kᵀ, zero-padded to whole vectors: scores for L keys come from one fma chain over d.
     for (int j = 0; j < keysMax; j++) {
-      int ko = (row0 + j) * stride + hidden + h * headDim;
+      int ko = ko0 + j * ks;
       for (int d = 0; d < headDim; d++) {
-        kt[d * seqPad + j] = qkv[ko + d];
+        kt[d * seqPad + j] = k[ko + d];
       }
     }
     for (int d = 0; d < headDim; d++) {
@@ -2571,38 +2574,37 @@ final class VectorKernels implements Kernels {
     int sb = seqPad;
     int qa = 2 * seqPad;
     int qb = qa + headDim;
-    int vo = row0 * stride + 2 * hidden + h * headDim;
     int i = 0;
     if (!causal && keysMax > 0) {
       // Two queries at a time: they see the same keys, so each kᵀ and v load feeds two rows
       // (8 independent fma chains instead of 4). Each output's chain is the one-row chain.
       for (; i + 1 < seq; i += 2) {
-        int qo = (row0 + i) * stride + h * headDim;
+        int qo = qo0 + i * qs;
         for (int d = 0; d < headDim; d++) {
-          s[qa + d] = qkv[qo + d] * scale;
-          s[qb + d] = qkv[qo + stride + d] * scale;
+          s[qa + d] = q[qo + d] * scale;
+          s[qb + d] = q[qo + qs + d] * scale;
         }
         scores2(s, qa, qb, sb, kt, seqPad, headDim, keysMax);
-        softmaxRow(s, 0, keysMax);
-        softmaxRow(s, sb, keysMax);
-        int oo = (row0 + i) * hidden + h * headDim;
-        weightedValues2(s, sb, keysMax, qkv, vo, stride, headDim, out, oo, oo + hidden);
+        float invA = 1f / expShiftedSum(s, 0, keysMax);
+        float invB = 1f / expShiftedSum(s, sb, keysMax);
+        int oo = oo0 + i * os;
+        weightedValues2(s, sb, keysMax, v, vo0, vs, headDim, out, oo, oo + os, invA, invB);
       }
     }
     for (; i < seq; i++) {
       int keys = causal ? Math.min(keysMax, i + 1) : keysMax;
-      int oo = (row0 + i) * hidden + h * headDim;
+      int oo = oo0 + i * os;
       if (keys <= 0) {
         java.util.Arrays.fill(out, oo, oo + headDim, 0f);
         continue;
       }
-      int qo = (row0 + i) * stride + h * headDim;
+      int qo = qo0 + i * qs;
       for (int d = 0; d < headDim; d++) {
-        s[qa + d] = qkv[qo + d] * scale;
+        s[qa + d] = q[qo + d] * scale;
       }
       scores(s, qa, kt, seqPad, headDim, keys);
-      softmaxRow(s, 0, keys);
-      weightedValues(s, keys, qkv, vo, stride, headDim, out, oo);
+      float inv = 1f / expShiftedSum(s, 0, keys);
+      weightedValues(s, keys, v, vo0, vs, headDim, out, oo, inv);
     }
   }
 
@@ -2653,9 +2655,9 @@ final class VectorKernels implements Kernels {
     }
   }
 
-  /** {@link #weightedValues} for two rows of probabilities (p at 0 and pb) into oa and ob. */
+  /** {@link #weightedValues} for two rows of weights (p at 0 and pb) into oa and ob. */
   static void weightedValues2(float[] p, int pb, int keys, float[] qkv, int vo, int stride,
-      int headDim, float[] out, int oa, int ob) {
+      int headDim, float[] out, int oa, int ob, float invA, float invB) {
     int d = 0;
     for (; d + 4 * L <= headDim; d += 4 * L) {
       FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
@@ -2678,14 +2680,14 @@ final class VectorKernels implements Kernels {
         b2 = pB.fma(v2, b2);
         b3 = pB.fma(v3, b3);
       }
-      a0.intoArray(out, oa + d);
-      a1.intoArray(out, oa + d + L);
-      a2.intoArray(out, oa + d + 2 * L);
-      a3.intoArray(out, oa + d + 3 * L);
-      b0.intoArray(out, ob + d);
-      b1.intoArray(out, ob + d + L);
-      b2.intoArray(out, ob + d + 2 * L);
-      b3.intoArray(out, ob + d + 3 * L);
+      a0.mul(invA).intoArray(out, oa + d);
+      a1.mul(invA).intoArray(out, oa + d + L);
+      a2.mul(invA).intoArray(out, oa + d + 2 * L);
+      a3.mul(invA).intoArray(out, oa + d + 3 * L);
+      b0.mul(invB).intoArray(out, ob + d);
+      b1.mul(invB).intoArray(out, ob + d + L);
+      b2.mul(invB).intoArray(out, ob + d + 2 * L);
+      b3.mul(invB).intoArray(out, ob + d + 3 * L);
     }
     for (; d < headDim; d += L) {
       VectorMask<Float> m = F.indexInRange(d, headDim);
@@ -2696,8 +2698,8 @@ final class VectorKernels implements Kernels {
         a0 = FloatVector.broadcast(F, p[j]).fma(v0, a0);
         b0 = FloatVector.broadcast(F, p[pb + j]).fma(v0, b0);
       }
-      a0.intoArray(out, oa + d, m);
-      b0.intoArray(out, ob + d, m);
+      a0.mul(invA).intoArray(out, oa + d, m);
+      b0.mul(invB).intoArray(out, ob + d, m);
     }
   }
 
@@ -2729,9 +2731,12 @@ final class VectorKernels implements Kernels {
     }
   }
 
-  /** out[oo + d] = Σ_j p[j]·v[j][d], one fma chain in j per output lane. */
+  /**
+   * out[oo + d] = inv · Σ_j e[j]·v[j][d], one fma chain in j per output lane: the softmax
+   * normalization 1/Σe is applied once to the output instead of to every probability.
+   */
   static void weightedValues(float[] p, int keys, float[] qkv, int vo, int stride,
-      int headDim, float[] out, int oo) {
+      int headDim, float[] out, int oo, float inv) {
     int d = 0;
     for (; d + 4 * L <= headDim; d += 4 * L) {
       FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
@@ -2743,10 +2748,10 @@ final class VectorKernels implements Kernels {
         a2 = pj.fma(FloatVector.fromArray(F, qkv, o + 2 * L), a2);
         a3 = pj.fma(FloatVector.fromArray(F, qkv, o + 3 * L), a3);
       }
-      a0.intoArray(out, oo + d);
-      a1.intoArray(out, oo + d + L);
-      a2.intoArray(out, oo + d + 2 * L);
-      a3.intoArray(out, oo + d + 3 * L);
+      a0.mul(inv).intoArray(out, oo + d);
+      a1.mul(inv).intoArray(out, oo + d + L);
+      a2.mul(inv).intoArray(out, oo + d + 2 * L);
+      a3.mul(inv).intoArray(out, oo + d + 3 * L);
     }
     for (; d < headDim; d += L) {
       VectorMask<Float> m = F.indexInRange(d, headDim);
@@ -2754,7 +2759,7 @@ final class VectorKernels implements Kernels {
       for (int j = 0, o = vo + d; j < keys; j++, o += stride) {
         a0 = FloatVector.broadcast(F, p[j]).fma(FloatVector.fromArray(F, qkv, o, m), a0);
       }
-      a0.intoArray(out, oo + d, m);
+      a0.mul(inv).intoArray(out, oo + d, m);
     }
   }
 }

@@ -390,7 +390,12 @@ abstract class KernelsTestCase {
     for (int b = 0; b < batch; b++) {
       for (int h = 0; h < heads; h++) {
         int valid = validLen == null ? seq : Math.min(seq, validLen[b]);
-        kernels().attentionHead(qkv, b, h, seq, heads, hd, scale, causal, valid, out);
+        int hidden = heads * hd;
+        int r0 = b * seq;
+        kernels().attentionHead(qkv, r0 * 3 * hidden + h * hd, 3 * hidden,
+            qkv, r0 * 3 * hidden + hidden + h * hd, 3 * hidden,
+            qkv, r0 * 3 * hidden + 2 * hidden + h * hd, 3 * hidden,
+            seq, hd, scale, causal, valid, out, r0 * hidden + h * hd, hidden);
       }
     }
     return out;

@@ -83,6 +83,9 @@ class LinearTest {
     for (WeightFormat format : new WeightFormat[] {WeightFormat.F16, WeightFormat.BF16}) {
       Linear lin = Linear.pack(w, b, out, in, format);
       assertEquals(format, lin.weightFormat());
+      int padded = (out + Kernels.get().panelWidth() - 1) / Kernels.get().panelWidth()
+          * Kernels.get().panelWidth();
+      assertEquals(2L * padded * in + 4L * out, lin.weightBytes());
       float[] y = new float[rows * out];
       lin.apply(x, rows, y, Activation.NONE);
       double unit = format == WeightFormat.F16 ? 0x1p-11 : 0x1p-8;
