@@ -19,7 +19,9 @@ import java.util.Map;
  * {@code LlamaConverter} (the "legacy" form):
  * <ol>
  *   <li>added tokens ({@code <s>}, {@code </s>}, {@code <unk>}, {@code <image>}, {@code <pad>}) are
- *       split out of the raw text first (leftmost-longest, none of them normalized);</li>
+ *       split out of the raw text first (leftmost-longest); those marked {@code normalized: true}
+ *       (tokens added with {@code add_tokens}) are instead matched inside each normalized piece,
+ *       their content normalized the same way (so {@code <query>} is matched as {@code ▁<query>});</li>
  *   <li>every text piece between them is normalized on its own: {@code Prepend("▁")} (only when the
  *       piece is not empty) then {@code Replace(" ", "▁")}, so text after {@code <image>} gets its own
  *       leading {@code ▁};</li>
@@ -36,7 +38,8 @@ public final class LlamaTokenizer {
   private static final String SPACE = "▁";
 
   private final BpeModel bpe;
-  private final AddedTokens added;
+  private final AddedTokens added;            // matched in the raw text
+  private final AddedTokens normalizedAdded;  // normalized: true, matched in each normalized piece
   private final Map<Integer, String> addedContent;
   private final int[] byteIds = new int[256];   // id of <0xNN>, -1 when absent
   private final int unkId;
@@ -49,13 +52,23 @@ public final class LlamaTokenizer {
   private LlamaTokenizer(BpeModel bpe, List<AddedTokens.Token> addedTokens, int bosId, int eosId, int padId,
                          boolean addBos, boolean addEos) {
     this.bpe = bpe;
-    List<String> patterns = new ArrayList<>();
+    List<AddedTokens.Token> raw = new ArrayList<>();
+    List<String> rawPatterns = new ArrayList<>();
+    List<AddedTokens.Token> norm = new ArrayList<>();
+    List<String> normPatterns = new ArrayList<>();
     this.addedContent = new HashMap<>();
     for (AddedTokens.Token t : addedTokens) {
-      patterns.add(t.content());
       addedContent.put(t.id(), t.content());
+      if (t.normalized()) {
+        norm.add(t);
+        normPatterns.add(normalize(t.content()));   // tokenizers normalizes the content the same way
+      } else {
+        raw.add(t);
+        rawPatterns.add(t.content());
+      }
     }
-    this.added = new AddedTokens(addedTokens, patterns);
+    this.added = new AddedTokens(raw, rawPatterns);
+    this.normalizedAdded = new AddedTokens(norm, normPatterns);
     for (int b = 0; b < 256; b++) byteIds[b] = bpe.id(String.format("<0x%02X>", b));
     this.unkId = bpe.unkId();
     this.bosId = bosId;
@@ -112,13 +125,9 @@ public final class LlamaTokenizer {
         model.path("fuse_unk").asBoolean(false), model.path("ignore_merges").asBoolean(false));
     List<AddedTokens.Token> addedTokens = new ArrayList<>();
     for (JsonNode t : root.path("added_tokens")) {
-      if (t.path("normalized").asBoolean(false)) {
-        throw new BgeVlException(file + ": added token '" + t.path("content").asText()
-            + "' has normalized: true, which this tokenizer does not support");
-      }
       addedTokens.add(new AddedTokens.Token(t.path("id").asInt(), t.path("content").asText(),
           t.path("single_word").asBoolean(false), t.path("lstrip").asBoolean(false), t.path("rstrip").asBoolean(false),
-          false, t.path("special").asBoolean(false)));
+          t.path("normalized").asBoolean(!t.path("special").asBoolean(false)), t.path("special").asBoolean(false)));
     }
     Map<String, Integer> all = new HashMap<>(vocab);
     for (AddedTokens.Token t : addedTokens) all.put(t.content(), t.id());
@@ -154,10 +163,22 @@ public final class LlamaTokenizer {
       }
       String piece = text.substring(span.start(), span.end());
       if (piece.isEmpty()) continue;
-      String normalized = SPACE + piece.replace(" ", SPACE);
-      out.addAll(word(normalized));
+      String normalized = normalize(piece);
+      if (normalizedAdded.isEmpty() || !normalizedAdded.mayMatch(normalized)) {
+        out.addAll(word(normalized));
+        continue;
+      }
+      for (AddedTokens.Span inner : normalizedAdded.split(normalized)) {
+        if (inner.id() >= 0) out.add(inner.id());
+        else out.addAll(word(normalized.substring(inner.start(), inner.end())));
+      }
     }
     return out.toArray();
+  }
+
+  /** The legacy normalizer: {@code Prepend("▁")} when not empty, then {@code Replace(" ", "▁")}. */
+  private static String normalize(String s) {
+    return s.isEmpty() ? s : SPACE + s.replace(" ", SPACE);
   }
 
   /** One BPE word: characters (byte fallback, fused unknowns), then merges. */
