@@ -2,6 +2,7 @@ package dev.bgevl.llava;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -142,5 +143,45 @@ class LlavaImagesTest {
     float[] packed = features.pack(projected, t.height(), t.width());
     assertEquals(im.get("packed_num_vectors").asInt() * d, packed.length);
     assertEquals(item.get("num_image_tokens").asInt() * d, packed.length);
+    // 512×512 → 112×112 grid of 2×2 tiles, 8×8 patches, nothing unpadded: base (16), then 8 rows of 8 + newline
+    int nl = im.get("packed_index_of_first_newline").asInt();
+    assertEquals(16 + 8, nl);
+    assertArrayEquals(row(packed, 0, d), row(projected[0], 0, d));
+    assertArrayEquals(row(packed, 16, d), row(projected[1], 0, d)); // grid (0, 0) = tile 1 patch 0
+    assertArrayEquals(row(packed, 16 + 4, d), row(projected[2], 0, d)); // grid (0, 4) = tile 2 patch 0
+    assertArrayEquals(row(packed, 16 + 9, d), row(projected[1], 4, d)); // grid (1, 0) = tile 1 patch 4
+    assertArrayEquals(row(packed, 16 + 4 * 9, d), row(projected[3], 0, d)); // grid (4, 0) = tile 3
+    assertArrayEquals(row(packed, 16 + 4 * 9 + 7, d), row(projected[4], 3, d)); // grid (4, 7) = tile 4 patch 3
+    for (int r = 0; r < 8; r++) {
+      assertArrayEquals(row(packed, nl, d), row(packed, nl + 9 * r, d)); // image_newline after every row
+    }
+    assertTrue(Fixtures.maxAbsDiff(row(packed, nl, d), row(packed, nl - 1, d)) > 1e-3);
+  }
+
+  static float[] row(float[] m, int i, int d) {
+    return java.util.Arrays.copyOfRange(m, i * d, (i + 1) * d);
+  }
+
+  @Test
+  void clsHiddenStateAndUnpaddedPacking() throws Exception {
+    JsonNode im = expected.get("intermediates");
+    JsonNode item = expected.get("items").get(0);
+    LlavaImageProcessor.Tiles t = proc.preprocess(input(item));
+    try (dev.bgevl.weights.Weights w = dev.bgevl.weights.Weights.open(Fixtures.model("mllm-tiny"))) {
+      dev.bgevl.clip.ClipVisionModel tower = dev.bgevl.clip.ClipVisionModel.tower(w, "vision_tower.", features.visionConfig());
+      float[][] hs = tower.hiddenStates(new float[][] {t.pixelValues()[0]}, 1); // layer -2 of 2
+      assertTrue(Fixtures.maxAbsDiff(Fixtures.floats(im.get("vision_hidden_state_selected_tile0_token0_CLS")),
+          java.util.Arrays.copyOf(hs[0], 32)) < 1e-5);
+      assertThrows(IllegalStateException.class, () -> tower.imageFeatures(new float[][] {t.pixelValues()[0]}));
+    }
+    // raw (no pre-resize) 640×480: 112×112 grid, 2 rows dropped top and bottom → 16 + 6·9 = 70
+    JsonNode raw = expected.get("items").get(24);
+    assertEquals("raw_c_image_cir_candi_1", raw.get("name").asText());
+    LlavaImageProcessor.Tiles rt = proc.preprocess(input(raw));
+    float[][] projected = features.project(features.selectedFeatures(rt.pixelValues()));
+    float[] packed = features.pack(projected, rt.height(), rt.width());
+    assertEquals(70 * features.textHidden(), packed.length);
+    assertArrayEquals(row(packed, 16, features.textHidden()), row(projected[1], 4, features.textHidden())); // grid (1, 0)
+    assertThrows(dev.bgevl.BgeVlException.class, () -> features.pack(java.util.Arrays.copyOf(projected, 3), 480, 640));
   }
 }
