@@ -54,9 +54,12 @@ public final class LlavaImageProcessor {
     String src = modelDir.resolve("preprocessor_config.json").toString();
     ClipImageProcessor clip = ClipImageProcessor.fromJson(pre, src);
     JsonNode pins = pre.get("image_grid_pinpoints");
-    if (pins == null || pins.isNull()) {
+    if ((pins == null || pins.isNull()) && Files.isRegularFile(modelDir.resolve("config.json"))) {
       pins = readJson(modelDir.resolve("config.json")).get("image_grid_pinpoints");
       src = modelDir.resolve("config.json").toString();
+    }
+    if (pins == null || pins.isNull()) {
+      throw new BgeVlException(modelDir + ": no image_grid_pinpoints in preprocessor_config.json or config.json (not a LLaVA-NeXT model)");
     }
     int[][] pinpoints = parsePinpoints(pins, src);
     if (clip.cropHeight() != clip.cropWidth()) {
