@@ -22,8 +22,21 @@ class PillowModeResizeTest {
     assertEquals(PillowModeResize.SourceMode.ALPHA, PillowModeResize.sourceMode(bytes("edge/rgba_transparent.png")));
     assertEquals(PillowModeResize.SourceMode.ALPHA, PillowModeResize.sourceMode(bytes("edge/gray_alpha.png")));
     assertEquals(PillowModeResize.SourceMode.RGB_LIKE, PillowModeResize.sourceMode(bytes("edge/gray.png")));
+    assertEquals(PillowModeResize.SourceMode.INT32_GREY, PillowModeResize.sourceMode(bytes("edge/gray16.png")));
+    assertEquals(PillowModeResize.SourceMode.RGB_LIKE, PillowModeResize.sourceMode(bytes("edge/rgb16.png")));
     assertEquals(PillowModeResize.SourceMode.RGB_LIKE, PillowModeResize.sourceMode(bytes("cir_query.png"))); // a JPEG
     assertEquals(PillowModeResize.SourceMode.RGB_LIKE, PillowModeResize.sourceMode(new byte[0]));
+  }
+
+  @Test
+  void sixteenBitGreyResizesBeforeClipping() throws Exception {
+    byte[] g16 = bytes("edge/gray16.png");
+    RgbImage clipped = ImageDecoder.decode(g16, "g", ImageLimits.DEFAULT);
+    RgbImage modeI = PillowModeResize.decodeResized(g16, "g", ImageLimits.DEFAULT, 40, 30, Filter.BICUBIC);
+    assertFalse(Arrays.equals(Resampler.resize(clipped, 40, 30, Filter.BICUBIC).rgb(), modeI.rgb()));
+    // same size: no resample, only the i2rgb clip, which is what the decoder does
+    assertArrayEquals(clipped.rgb(), PillowModeResize.decodeResized(g16, "g", ImageLimits.DEFAULT,
+        clipped.width(), clipped.height(), Filter.BICUBIC).rgb());
   }
 
   @Test
