@@ -105,6 +105,14 @@ public final class BgeVl implements AutoCloseable {
     return load(modelDir, Options.defaults());
   }
 
+  /**
+   * Loads a local model folder or a Hugging Face repo id ({@code BAAI/BGE-VL-base}), which is
+   * downloaded into (or read from) the standard hub cache: see {@link dev.bgevl.hub.HubModels}.
+   */
+  public static BgeVl load(String modelOrRepoId) {
+    return load(dev.bgevl.hub.HubModels.resolve(modelOrRepoId), Options.defaults());
+  }
+
   /** Loads a local Hugging Face model folder. */
   public static BgeVl load(Path modelDir, Options options) {
     if (!Files.isDirectory(modelDir)) {

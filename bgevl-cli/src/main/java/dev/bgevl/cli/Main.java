@@ -11,8 +11,12 @@ import picocli.CommandLine.Command;
     subcommands = {
         EmbedCommand.class,
         InfoCommand.class,
+        IndexCommand.class,
+        SearchCommand.class,
+        DemoCommand.class,
         TokenizeCommand.class,
         PreprocessCommand.class,
+        ServeCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit status for a runtime failure (bad input, unreadable model, I/O); usage errors give 2. */

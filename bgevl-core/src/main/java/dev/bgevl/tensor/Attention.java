@@ -1,15 +1,16 @@
 package dev.bgevl.tensor;
 
 /**
- * Multi-head self-attention over a fused q|k|v projection. One task per (batch item, head); the
- * result for one item never depends on the other items in the batch.
+ * Multi-head attention. One task per (batch item, head); the result for one item never depends on
+ * the other items in the batch.
  */
 public final class Attention {
 
   private Attention() {}
 
   /**
-   * {@code out = softmax((q·scale)·kᵀ + mask)·v} per batch item and head.
+   * {@code out = softmax((q·scale)·kᵀ + mask)·v} per batch item and head, over a fused q|k|v
+   * projection (CLIP).
    *
    * @param qkv [batch*seq, 3*hidden], each row {@code [q (heads×headDim) | k | v]}
    * @param causal key j is visible to query i only when j ≤ i
@@ -19,27 +20,62 @@ public final class Attention {
    */
   public static void selfAttention(float[] qkv, int batch, int seq, int heads, int headDim,
       float scale, boolean causal, int[] validLen, float[] out) {
-    if (batch < 0 || seq <= 0 || heads <= 0 || headDim <= 0) {
-      throw new IllegalArgumentException("selfAttention batch " + batch + ", seq " + seq
-          + ", heads " + heads + ", headDim " + headDim + ": sizes must be positive");
+    int hidden = heads * headDim;
+    attention(qkv, 0, 3 * hidden, qkv, hidden, 3 * hidden, qkv, 2 * hidden, 3 * hidden, batch,
+        seq, heads, heads, headDim, scale, causal, validLen, out);
+  }
+
+  /**
+   * General form, with separate (or strided) q, k and v and grouped-query attention (Mistral):
+   * query head h reads key/value head {@code h / (heads / kvHeads)}.
+   *
+   * <p>Element d of head h in row r (r = b·seq + position) is {@code q[qOff + r·qStride + h·headDim
+   * + d]}; keys and values likewise with kvHeads heads; out is {@code [batch*seq, heads·headDim]}.
+   * Rotary embeddings, if any, are applied to q and k before the call.
+   */
+  public static void attention(float[] q, int qOff, int qStride, float[] k, int kOff, int kStride,
+      float[] v, int vOff, int vStride, int batch, int seq, int heads, int kvHeads, int headDim,
+      float scale, boolean causal, int[] validLen, float[] out) {
+    if (batch < 0 || seq <= 0 || heads <= 0 || headDim <= 0 || kvHeads <= 0
+        || heads % kvHeads != 0) {
+      throw new IllegalArgumentException("attention batch " + batch + ", seq " + seq + ", heads "
+          + heads + ", kvHeads " + kvHeads + ", headDim " + headDim
+          + ": sizes must be positive and heads a multiple of kvHeads");
     }
-    long hidden = (long) heads * headDim;
     long rows = (long) batch * seq;
-    if (qkv.length < rows * 3 * hidden || out.length < rows * hidden) {
-      throw new IllegalArgumentException("selfAttention on " + rows + " rows of hidden " + hidden
-          + " needs qkv >= " + rows * 3 * hidden + " and out >= " + rows * hidden
-          + " values, got " + qkv.length + " and " + out.length);
+    long hidden = (long) heads * headDim;
+    check("q", q, qOff, qStride, rows, hidden);
+    check("k", k, kOff, kStride, rows, (long) kvHeads * headDim);
+    check("v", v, vOff, vStride, rows, (long) kvHeads * headDim);
+    if (out.length < rows * hidden) {
+      throw new IllegalArgumentException("attention on " + rows + " rows of hidden " + hidden
+          + " needs out >= " + rows * hidden + " values, got " + out.length);
     }
     if (validLen != null && validLen.length < batch) {
       throw new IllegalArgumentException(
-          "selfAttention validLen has " + validLen.length + " entries for batch " + batch);
+          "attention validLen has " + validLen.length + " entries for batch " + batch);
     }
-    Kernels k = Kernels.get();
+    Kernels kn = Kernels.get();
+    int group = heads / kvHeads;
     Parallel.forEach(batch * heads, t -> {
       int b = t / heads;
       int h = t % heads;
+      int g = h / group;
+      int r0 = b * seq;
       int valid = validLen == null ? seq : Math.max(0, Math.min(seq, validLen[b]));
-      k.attentionHead(qkv, b, h, seq, heads, headDim, scale, causal, valid, out);
+      kn.attentionHead(q, qOff + r0 * qStride + h * headDim, qStride,
+          k, kOff + r0 * kStride + g * headDim, kStride,
+          v, vOff + r0 * vStride + g * headDim, vStride,
+          seq, headDim, scale, causal, valid,
+          out, (int) (r0 * hidden + (long) h * headDim), (int) hidden);
     });
+  }
+
+  private static void check(String what, float[] a, int off, int stride, long rows, long width) {
+    if (off < 0 || stride < width || (rows > 0 && off + (rows - 1) * stride + width > a.length)) {
+      throw new IllegalArgumentException("attention " + what + ": " + rows + " rows of " + width
+          + " values at offset " + off + ", stride " + stride + " exceed its " + a.length
+          + " values");
+    }
   }
 }

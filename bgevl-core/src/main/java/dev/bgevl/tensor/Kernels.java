@@ -37,6 +37,15 @@ interface Kernels {
   void gemm(float[] x, int k, float[] packed, int panelWidth, int n, float[] bias, float[] y,
       Activation act, boolean add, int rowStart, int rowEnd, int panelStart, int panelEnd);
 
+  /**
+   * {@link #gemm} with 16-bit packed weights ({@link WeightFormat#F16} or {@link
+   * WeightFormat#BF16}), each widened exactly to fp32 before its fma: the same chain as fp32
+   * weights holding the same values.
+   */
+  void gemm16(float[] x, int k, short[] packed, WeightFormat format, int panelWidth, int n,
+      float[] bias, float[] y, Activation act, boolean add, int rowStart, int rowEnd,
+      int panelStart, int panelEnd);
+
   /** LayerNorm (biased variance) of rows {@code [rowStart, rowEnd)}. */
   void layerNorm(float[] x, float[] out, int dim, float[] gamma, float[] beta, float eps,
       int rowStart, int rowEnd);
@@ -60,11 +69,14 @@ interface Kernels {
   void softmax(float[] x, int n, int rowStart, int rowEnd);
 
   /**
-   * Self-attention of one (batch item, head) pair; see {@link Attention#selfAttention}. {@code
-   * valid} is the number of unmasked keys.
+   * Attention of one (batch item, head) pair; see {@link Attention#attention}. Row i of the head's
+   * q starts at {@code q[qo + i·qs]} (headDim values), likewise k, v and out; {@code valid} is
+   * the number of leading keys that are not padding. Per query: scores = fma chain over d of
+   * (q·scale)·k, softmax over the visible keys, then Σ_j p_j·v_j.
    */
-  void attentionHead(float[] qkv, int b, int h, int seq, int heads, int headDim, float scale,
-      boolean causal, int valid, float[] out);
+  void attentionHead(float[] q, int qo, int qs, float[] k, int ko, int ks, float[] v, int vo,
+      int vs, int seq, int headDim, float scale, boolean causal, int valid, float[] out, int oo,
+      int os);
 
   /** The provider this JVM uses. */
   static Kernels get() {

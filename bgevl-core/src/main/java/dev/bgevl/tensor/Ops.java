@@ -16,6 +16,14 @@ public final class Ops {
   }
 
   /**
+   * The kernels in use, for logs and {@code --version}: {@code "vector"} or {@code "scalar"}
+   * ({@code -Dbgevl.kernels}), with the thread count.
+   */
+  public static String kernelsDescription() {
+    return k().name() + " kernels, " + Parallel.threads() + " threads";
+  }
+
+  /**
    * LayerNorm over the last dimension: {@code out = (x - mean) / sqrt(var + eps) * gamma + beta},
    * biased variance like torch. {@code out} may be {@code x}. gamma/beta nullable (1 / 0).
    */

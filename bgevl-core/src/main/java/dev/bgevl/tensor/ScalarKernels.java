@@ -45,6 +45,34 @@ final class ScalarKernels implements Kernels {
   }
 
   @Override
+  public void gemm16(float[] x, int k, short[] packed, WeightFormat format, int pw, int n,
+      float[] bias, float[] y, Activation act, boolean add, int rowStart, int rowEnd,
+      int panelStart, int panelEnd) {
+    for (int p = panelStart; p < panelEnd; p++) {
+      int base = p * k * pw;
+      int cols = Math.min(pw, n - p * pw);
+      for (int i = rowStart; i < rowEnd; i++) {
+        int xo = i * k;
+        for (int c = 0; c < cols; c++) {
+          float acc = 0f;
+          for (int kk = 0, bo = base + c; kk < k; kk++, bo += pw) {
+            acc = Math.fma(x[xo + kk], format.decode(packed[bo]), acc);
+          }
+          int j = p * pw + c;
+          if (bias != null) {
+            acc += bias[j];
+          }
+          if (add) {
+            y[i * n + j] += acc;
+          } else {
+            y[i * n + j] = act.apply(acc);
+          }
+        }
+      }
+    }
+  }
+
+  @Override
   public void layerNorm(float[] x, float[] out, int dim, float[] gamma, float[] beta, float eps,
       int rowStart, int rowEnd) {
     for (int r = rowStart; r < rowEnd; r++) {
@@ -154,39 +182,38 @@ final class ScalarKernels implements Kernels {
   }
 
   @Override
-  public void attentionHead(float[] qkv, int b, int h, int seq, int heads, int headDim,
-      float scale, boolean causal, int valid, float[] out) {
-    int hidden = heads * headDim;
-    int stride = 3 * hidden;
-    int row0 = b * seq;
-    float[] q = new float[headDim];
+  public void attentionHead(float[] q, int qo0, int qs, float[] k, int ko0, int ks, float[] v,
+      int vo0, int vs, int seq, int headDim, float scale, boolean causal, int valid, float[] out,
+      int oo0, int os) {
+    float[] qv = new float[headDim];
     float[] s = new float[seq];
     double[] o = new double[headDim];
+    int keysMax = Math.min(valid, seq);
     for (int i = 0; i < seq; i++) {
-      int qo = (row0 + i) * stride + h * headDim;
+      int qo = qo0 + i * qs;
       for (int d = 0; d < headDim; d++) {
-        q[d] = qkv[qo + d] * scale;
+        qv[d] = q[qo + d] * scale;
       }
-      int keys = causal ? Math.min(valid, i + 1) : valid;
-      int oo = (row0 + i) * hidden + h * headDim;
+      int keys = causal ? Math.min(keysMax, i + 1) : keysMax;
+      int oo = oo0 + i * os;
       if (keys <= 0) {
         java.util.Arrays.fill(out, oo, oo + headDim, 0f);
         continue;
       }
       for (int j = 0; j < keys; j++) {
-        int ko = (row0 + j) * stride + hidden + h * headDim;
+        int ko = ko0 + j * ks;
         float acc = 0f;
         for (int d = 0; d < headDim; d++) {
-          acc = Math.fma(q[d], qkv[ko + d], acc);
+          acc = Math.fma(qv[d], k[ko + d], acc);
         }
         s[j] = acc;
       }
       softmaxRow(s, 0, keys);
       java.util.Arrays.fill(o, 0.0);
       for (int j = 0; j < keys; j++) {
-        int vo = (row0 + j) * stride + 2 * hidden + h * headDim;
+        int vo = vo0 + j * vs;
         for (int d = 0; d < headDim; d++) {
-          o[d] += (double) s[j] * qkv[vo + d];
+          o[d] += (double) s[j] * v[vo + d];
         }
       }
       for (int d = 0; d < headDim; d++) {
@@ -194,4 +221,5 @@ final class ScalarKernels implements Kernels {
       }
     }
   }
+
 }

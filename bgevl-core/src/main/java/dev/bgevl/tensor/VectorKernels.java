@@ -2,8 +2,11 @@ package dev.bgevl.tensor;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -27,6 +30,12 @@ final class VectorKernels implements Kernels {
 
   private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
   private static final int L = F.length();
+  /** 16-bit weights: L lanes of short widen to L lanes of int, reinterpreted as float. */
+  private static final VectorSpecies<Short> H =
+      VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+  private static final VectorSpecies<Integer> I = F.withLanes(int.class).check(int.class);
+  /** f16 → f32: the f16 bits shifted into f32 position read as a float 2^-112 too small. */
+  private static final float F16_SCALE = 0x1p112f;
   /** Panel width: two vectors, so a 6-row tile needs 12 accumulators. */
   private static final int NR = 2 * L;
   /**
@@ -56,71 +65,131 @@ final class VectorKernels implements Kernels {
   public void gemm(float[] x, int k, float[] packed, int pw, int n, float[] bias, float[] y,
       Activation act, boolean add, int rowStart, int rowEnd, int panelStart, int panelEnd) {
     assert pw == NR : "weights packed for panel width " + pw + ", kernel needs " + NR;
-    int group = Math.max(1, PANEL_BYTES_BUDGET / (k * NR * Float.BYTES));
+    drive(x, k, packed, null, WeightFormat.F32, n, bias, y, act, add, rowStart, rowEnd,
+        panelStart, panelEnd);
+  }
+
+  @Override
+  public void gemm16(float[] x, int k, short[] packed, WeightFormat format, int pw, int n,
+      float[] bias, float[] y, Activation act, boolean add, int rowStart, int rowEnd,
+      int panelStart, int panelEnd) {
+    assert pw == NR : "weights packed for panel width " + pw + ", kernel needs " + NR;
+    drive(x, k, null, packed, format, n, bias, y, act, add, rowStart, rowEnd, panelStart,
+        panelEnd);
+  }
+
+  /**
+   * Loop order: groups of panels that fit in L2 → 6-row tiles → panels of the group. Each tile's
+   * x rows stay in L1 across the group's panels; the group's weights stay in L2 across tiles.
+   */
+  private static void drive(float[] x, int k, float[] w32, short[] w16, WeightFormat format,
+      int n, float[] bias, float[] y, Activation act, boolean add, int rowStart, int rowEnd,
+      int panelStart, int panelEnd) {
+    // 16-bit weights with more than one row tile: widen the panel group to fp32 once (exact) and
+    // run the fp32 kernels, so the conversion is paid once per group instead of once per tile.
+    boolean widen = format != WeightFormat.F32 && rowEnd - rowStart > 6;
+    int group = Math.max(1, PANEL_BYTES_BUDGET / (k * NR * (widen ? 4 : format.bytes())));
+    float[] wide = null;
+    if (widen) {
+      wide = WIDE.get();
+      if (wide.length < group * k * NR) {
+        wide = new float[group * k * NR];
+        WIDE.set(wide);
+      }
+    }
     for (int p0 = panelStart; p0 < panelEnd; p0 += group) {
       int p1 = Math.min(panelEnd, p0 + group);
+      WeightFormat kernelFormat = format;
+      int panelBase = 0;
+      if (widen) {
+        widen(w16, p0 * k * NR, (p1 - p0) * k * NR, format, wide);
+        w32 = wide;
+        kernelFormat = WeightFormat.F32;
+        panelBase = p0;
+      }
       int i = rowStart;
       while (i < rowEnd) {
         int left = rowEnd - i;
-        int mr = left >= 6 ? 6 : left >= 4 ? 4 : left >= 2 ? 2 : 1;
-        int xo = i * k;
-        int yo = i * n;
+        // Tail of fewer than 6 rows: when 6 rows exist (rowEnd >= 6), the 6-row kernel runs on
+        // rows [rowEnd - 6, rowEnd) and stores only the new ones (same fma chains, same bits).
+        int mr = left >= 6 || rowEnd < 6 ? Math.min(6, left) : 6;
+        int top = left >= 6 || rowEnd < 6 ? i : rowEnd - 6;
+        int skip = i - top;
+        int xo = top * k;
+        int yo = top * n;
         for (int p = p0; p < p1; p++) {
-          int wo = p * k * NR;
+          int wo = (p - panelBase) * k * NR;
           int col = p * NR;
-          switch (mr) {
-            case 6 -> kernel6(x, xo, k, packed, wo, y, yo, n, col, bias, act, add);
-            case 4 -> kernel4(x, xo, k, packed, wo, y, yo, n, col, bias, act, add);
-            case 2 -> kernel2(x, xo, k, packed, wo, y, yo, n, col, bias, act, add);
-            default -> kernel1(x, xo, k, packed, wo, y, yo, n, col, bias, act, add);
+          switch (kernelFormat) {
+            case F32 -> {
+              switch (mr) {
+                case 6 -> kernel6(x, xo, k, w32, wo, y, yo, n, col, bias, act, add, skip);
+                case 5 -> kernel5(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
+                case 4 -> kernel4(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
+                case 3 -> kernel3(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
+                case 2 -> kernel2(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
+                default -> kernel1(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
+              }
+            }
+            case BF16 -> {
+              switch (mr) {
+                case 6 -> kernel6BF16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add, skip);
+                case 5 -> kernel5BF16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                case 4 -> kernel4BF16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                case 3 -> kernel3BF16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                case 2 -> kernel2BF16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                default -> kernel1BF16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+              }
+            }
+            case F16 -> {
+              switch (mr) {
+                case 6 -> kernel6F16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add, skip);
+                case 5 -> kernel5F16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                case 4 -> kernel4F16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                case 3 -> kernel3F16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                case 2 -> kernel2F16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+                default -> kernel1F16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add);
+              }
+            }
           }
         }
-        i += mr;
+        i += Math.min(6, left);
       }
     }
   }
 
-  /** Adds the bias, applies the activation or the residual, and stores one row of a panel. */
-  private static void epilogue(FloatVector c0, FloatVector c1, float[] y, int yo, int col, int n,
-      float[] bias, Activation act, boolean add) {
-    if (col + NR <= n) {
-      if (bias != null) {
-        c0 = c0.add(FloatVector.fromArray(F, bias, col));
-        c1 = c1.add(FloatVector.fromArray(F, bias, col + L));
-      }
-      if (add) {
-        c0 = FloatVector.fromArray(F, y, yo + col).add(c0);
-        c1 = FloatVector.fromArray(F, y, yo + col + L).add(c1);
+  /** Per-thread fp32 copy of a 16-bit panel group. */
+  private static final ThreadLocal<float[]> WIDE = ThreadLocal.withInitial(() -> new float[0]);
+
+  /** dst[0, n) = the floats of 16-bit patterns src[off, off + n) (exact). n is a multiple of L. */
+  private static void widen(short[] src, int off, int n, WeightFormat format, float[] dst) {
+    boolean bf16 = format == WeightFormat.BF16;
+    for (int i = 0; i < n; i += L) {
+      IntVector h = (IntVector) ShortVector.fromArray(H, src, off + i)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector f;
+      if (bf16) {
+        f = h.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
       } else {
-        c0 = activate(c0, act);
-        c1 = activate(c1, act);
+        f = h.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h.and(0x7fff)
+            .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE)
+            .reinterpretAsInts()).reinterpretAsFloats();
       }
-      c0.intoArray(y, yo + col);
-      c1.intoArray(y, yo + col + L);
-    } else {
-      VectorMask<Float> m0 = F.indexInRange(col, n);
-      VectorMask<Float> m1 = F.indexInRange(col + L, n);
-      if (bias != null) {
-        c0 = c0.add(FloatVector.fromArray(F, bias, col, m0));
-        c1 = c1.add(FloatVector.fromArray(F, bias, col + L, m1));
-      }
-      if (add) {
-        c0 = FloatVector.fromArray(F, y, yo + col, m0).add(c0);
-        c1 = FloatVector.fromArray(F, y, yo + col + L, m1).add(c1);
-      } else {
-        c0 = activate(c0, act);
-        c1 = activate(c1, act);
-      }
-      c0.intoArray(y, yo + col, m0);
-      c1.intoArray(y, yo + col + L, m1);
+      f.intoArray(dst, i);
     }
   }
 
-  // Micro-kernels, one per row count, written out so every accumulator is a local (register).
+  // Micro-kernels, one per row count, written out so every accumulator is a local (register);
+  // generated by tools/gen_gemm_kernels.py.
+  // The activation runs on the stored row while it is in L1, through array-based helpers.
 
-  /** 6 rows × 2 vectors: y[i..i+6, panel p] over the whole K in registers. */
+  /**
+   * 6 rows × 2 vectors of panel columns, the whole K in registers. The first {@code skip} rows
+   * are computed but not stored: a row tail reuses this kernel on a tile that overlaps rows
+   * already done, so one kernel stays hot in the JIT instead of six lukewarm ones.
+   */
   private static void kernel6(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
-      int col, float[] bias, Activation act, boolean add) {
+      int col, float[] bias, Activation act, boolean add, int skip) {
     FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
     FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
     FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
@@ -155,15 +224,298 @@ final class VectorKernels implements Kernels {
       c50 = a5.fma(b0, c50);
       c51 = a5.fma(b1, c51);
     }
-    epilogue(c00, c01, y, yo + 0 * n, col, n, bias, act, add);
-    epilogue(c10, c11, y, yo + 1 * n, col, n, bias, act, add);
-    epilogue(c20, c21, y, yo + 2 * n, col, n, bias, act, add);
-    epilogue(c30, c31, y, yo + 3 * n, col, n, bias, act, add);
-    epilogue(c40, c41, y, yo + 4 * n, col, n, bias, act, add);
-    epilogue(c50, c51, y, yo + 5 * n, col, n, bias, act, add);
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      if (skip <= 0) {
+        int y0 = yo + 0 * n + col;
+        c00 = c00.add(d0);
+        c01 = c01.add(d1);
+        if (add) {
+          c00 = FloatVector.fromArray(F, y, y0).add(c00);
+          c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+        }
+        c00.intoArray(y, y0);
+        c01.intoArray(y, y0 + L);
+      }
+      if (skip <= 1) {
+        int y1 = yo + 1 * n + col;
+        c10 = c10.add(d0);
+        c11 = c11.add(d1);
+        if (add) {
+          c10 = FloatVector.fromArray(F, y, y1).add(c10);
+          c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+        }
+        c10.intoArray(y, y1);
+        c11.intoArray(y, y1 + L);
+      }
+      if (skip <= 2) {
+        int y2 = yo + 2 * n + col;
+        c20 = c20.add(d0);
+        c21 = c21.add(d1);
+        if (add) {
+          c20 = FloatVector.fromArray(F, y, y2).add(c20);
+          c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+        }
+        c20.intoArray(y, y2);
+        c21.intoArray(y, y2 + L);
+      }
+      if (skip <= 3) {
+        int y3 = yo + 3 * n + col;
+        c30 = c30.add(d0);
+        c31 = c31.add(d1);
+        if (add) {
+          c30 = FloatVector.fromArray(F, y, y3).add(c30);
+          c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+        }
+        c30.intoArray(y, y3);
+        c31.intoArray(y, y3 + L);
+      }
+      if (skip <= 4) {
+        int y4 = yo + 4 * n + col;
+        c40 = c40.add(d0);
+        c41 = c41.add(d1);
+        if (add) {
+          c40 = FloatVector.fromArray(F, y, y4).add(c40);
+          c41 = FloatVector.fromArray(F, y, y4 + L).add(c41);
+        }
+        c40.intoArray(y, y4);
+        c41.intoArray(y, y4 + L);
+      }
+      int y5 = yo + 5 * n + col;
+      c50 = c50.add(d0);
+      c51 = c51.add(d1);
+      if (add) {
+        c50 = FloatVector.fromArray(F, y, y5).add(c50);
+        c51 = FloatVector.fromArray(F, y, y5 + L).add(c51);
+      }
+      c50.intoArray(y, y5);
+      c51.intoArray(y, y5 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      if (skip <= 0) {
+        int y0 = yo + 0 * n + col;
+        c00 = c00.add(d0);
+        c01 = c01.add(d1);
+        if (add) {
+          c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+          c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+        }
+        c00.intoArray(y, y0, m0);
+        c01.intoArray(y, y0 + L, m1);
+      }
+      if (skip <= 1) {
+        int y1 = yo + 1 * n + col;
+        c10 = c10.add(d0);
+        c11 = c11.add(d1);
+        if (add) {
+          c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+          c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+        }
+        c10.intoArray(y, y1, m0);
+        c11.intoArray(y, y1 + L, m1);
+      }
+      if (skip <= 2) {
+        int y2 = yo + 2 * n + col;
+        c20 = c20.add(d0);
+        c21 = c21.add(d1);
+        if (add) {
+          c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+          c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+        }
+        c20.intoArray(y, y2, m0);
+        c21.intoArray(y, y2 + L, m1);
+      }
+      if (skip <= 3) {
+        int y3 = yo + 3 * n + col;
+        c30 = c30.add(d0);
+        c31 = c31.add(d1);
+        if (add) {
+          c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+          c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+        }
+        c30.intoArray(y, y3, m0);
+        c31.intoArray(y, y3 + L, m1);
+      }
+      if (skip <= 4) {
+        int y4 = yo + 4 * n + col;
+        c40 = c40.add(d0);
+        c41 = c41.add(d1);
+        if (add) {
+          c40 = FloatVector.fromArray(F, y, y4, m0).add(c40);
+          c41 = FloatVector.fromArray(F, y, y4 + L, m1).add(c41);
+        }
+        c40.intoArray(y, y4, m0);
+        c41.intoArray(y, y4 + L, m1);
+      }
+      int y5 = yo + 5 * n + col;
+      c50 = c50.add(d0);
+      c51 = c51.add(d1);
+      if (add) {
+        c50 = FloatVector.fromArray(F, y, y5, m0).add(c50);
+        c51 = FloatVector.fromArray(F, y, y5 + L, m1).add(c51);
+      }
+      c50.intoArray(y, y5, m0);
+      c51.intoArray(y, y5 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      if (skip <= 0) activateRow(y, yo + 0 * n + col, cols, act);
+      if (skip <= 1) activateRow(y, yo + 1 * n + col, cols, act);
+      if (skip <= 2) activateRow(y, yo + 2 * n + col, cols, act);
+      if (skip <= 3) activateRow(y, yo + 3 * n + col, cols, act);
+      if (skip <= 4) activateRow(y, yo + 4 * n + col, cols, act);
+      activateRow(y, yo + 5 * n + col, cols, act);
+    }
   }
 
-  /** 4 rows × 2 vectors: y[i..i+4, panel p] over the whole K in registers. */
+  /** 5 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel5(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    int x4 = xo + 4 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      FloatVector b0 = FloatVector.fromArray(F, w, wo);
+      FloatVector b1 = FloatVector.fromArray(F, w, wo + L);
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+      FloatVector a4 = FloatVector.broadcast(F, x[x4 + kk]);
+      c40 = a4.fma(b0, c40);
+      c41 = a4.fma(b1, c41);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+      }
+      c30.intoArray(y, y3);
+      c31.intoArray(y, y3 + L);
+      int y4 = yo + 4 * n + col;
+      c40 = c40.add(d0);
+      c41 = c41.add(d1);
+      if (add) {
+        c40 = FloatVector.fromArray(F, y, y4).add(c40);
+        c41 = FloatVector.fromArray(F, y, y4 + L).add(c41);
+      }
+      c40.intoArray(y, y4);
+      c41.intoArray(y, y4 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+      }
+      c30.intoArray(y, y3, m0);
+      c31.intoArray(y, y3 + L, m1);
+      int y4 = yo + 4 * n + col;
+      c40 = c40.add(d0);
+      c41 = c41.add(d1);
+      if (add) {
+        c40 = FloatVector.fromArray(F, y, y4, m0).add(c40);
+        c41 = FloatVector.fromArray(F, y, y4 + L, m1).add(c41);
+      }
+      c40.intoArray(y, y4, m0);
+      c41.intoArray(y, y4 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+      activateRow(y, yo + 3 * n + col, cols, act);
+      activateRow(y, yo + 4 * n + col, cols, act);
+    }
+  }
+
+  /** 4 rows × 2 vectors of panel columns, the whole K in registers. */
   private static void kernel4(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
       int col, float[] bias, Activation act, boolean add) {
     FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
@@ -190,13 +542,192 @@ final class VectorKernels implements Kernels {
       c30 = a3.fma(b0, c30);
       c31 = a3.fma(b1, c31);
     }
-    epilogue(c00, c01, y, yo + 0 * n, col, n, bias, act, add);
-    epilogue(c10, c11, y, yo + 1 * n, col, n, bias, act, add);
-    epilogue(c20, c21, y, yo + 2 * n, col, n, bias, act, add);
-    epilogue(c30, c31, y, yo + 3 * n, col, n, bias, act, add);
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+      }
+      c30.intoArray(y, y3);
+      c31.intoArray(y, y3 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+      }
+      c30.intoArray(y, y3, m0);
+      c31.intoArray(y, y3 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+      activateRow(y, yo + 3 * n + col, cols, act);
+    }
   }
 
-  /** 2 rows × 2 vectors: y[i..i+2, panel p] over the whole K in registers. */
+  /** 3 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel3(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      FloatVector b0 = FloatVector.fromArray(F, w, wo);
+      FloatVector b1 = FloatVector.fromArray(F, w, wo + L);
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+    }
+  }
+
+  /** 2 rows × 2 vectors of panel columns, the whole K in registers. */
   private static void kernel2(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
       int col, float[] bias, Activation act, boolean add) {
     FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
@@ -213,11 +744,60 @@ final class VectorKernels implements Kernels {
       c10 = a1.fma(b0, c10);
       c11 = a1.fma(b1, c11);
     }
-    epilogue(c00, c01, y, yo + 0 * n, col, n, bias, act, add);
-    epilogue(c10, c11, y, yo + 1 * n, col, n, bias, act, add);
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+    }
   }
 
-  /** 1 rows × 2 vectors: y[i..i+1, panel p] over the whole K in registers. */
+  /** 1 row × 2 vectors of panel columns, the whole K in registers. */
   private static void kernel1(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
       int col, float[] bias, Activation act, boolean add) {
     FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
@@ -229,8 +809,1445 @@ final class VectorKernels implements Kernels {
       c00 = a0.fma(b0, c00);
       c01 = a0.fma(b1, c01);
     }
-    epilogue(c00, c01, y, yo + 0 * n, col, n, bias, act, add);
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+    }
   }
+
+  /**
+   * 6 rows × 2 vectors of panel columns, the whole K in registers. The first {@code skip} rows
+   * are computed but not stored: a row tail reuses this kernel on a tile that overlaps rows
+   * already done, so one kernel stays hot in the JIT instead of six lukewarm ones.
+   */
+  private static void kernel6BF16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add, int skip) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+    FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    int x4 = xo + 4 * k;
+    int x5 = xo + 5 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+      FloatVector a4 = FloatVector.broadcast(F, x[x4 + kk]);
+      c40 = a4.fma(b0, c40);
+      c41 = a4.fma(b1, c41);
+      FloatVector a5 = FloatVector.broadcast(F, x[x5 + kk]);
+      c50 = a5.fma(b0, c50);
+      c51 = a5.fma(b1, c51);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      if (skip <= 0) {
+        int y0 = yo + 0 * n + col;
+        c00 = c00.add(d0);
+        c01 = c01.add(d1);
+        if (add) {
+          c00 = FloatVector.fromArray(F, y, y0).add(c00);
+          c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+        }
+        c00.intoArray(y, y0);
+        c01.intoArray(y, y0 + L);
+      }
+      if (skip <= 1) {
+        int y1 = yo + 1 * n + col;
+        c10 = c10.add(d0);
+        c11 = c11.add(d1);
+        if (add) {
+          c10 = FloatVector.fromArray(F, y, y1).add(c10);
+          c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+        }
+        c10.intoArray(y, y1);
+        c11.intoArray(y, y1 + L);
+      }
+      if (skip <= 2) {
+        int y2 = yo + 2 * n + col;
+        c20 = c20.add(d0);
+        c21 = c21.add(d1);
+        if (add) {
+          c20 = FloatVector.fromArray(F, y, y2).add(c20);
+          c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+        }
+        c20.intoArray(y, y2);
+        c21.intoArray(y, y2 + L);
+      }
+      if (skip <= 3) {
+        int y3 = yo + 3 * n + col;
+        c30 = c30.add(d0);
+        c31 = c31.add(d1);
+        if (add) {
+          c30 = FloatVector.fromArray(F, y, y3).add(c30);
+          c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+        }
+        c30.intoArray(y, y3);
+        c31.intoArray(y, y3 + L);
+      }
+      if (skip <= 4) {
+        int y4 = yo + 4 * n + col;
+        c40 = c40.add(d0);
+        c41 = c41.add(d1);
+        if (add) {
+          c40 = FloatVector.fromArray(F, y, y4).add(c40);
+          c41 = FloatVector.fromArray(F, y, y4 + L).add(c41);
+        }
+        c40.intoArray(y, y4);
+        c41.intoArray(y, y4 + L);
+      }
+      int y5 = yo + 5 * n + col;
+      c50 = c50.add(d0);
+      c51 = c51.add(d1);
+      if (add) {
+        c50 = FloatVector.fromArray(F, y, y5).add(c50);
+        c51 = FloatVector.fromArray(F, y, y5 + L).add(c51);
+      }
+      c50.intoArray(y, y5);
+      c51.intoArray(y, y5 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      if (skip <= 0) {
+        int y0 = yo + 0 * n + col;
+        c00 = c00.add(d0);
+        c01 = c01.add(d1);
+        if (add) {
+          c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+          c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+        }
+        c00.intoArray(y, y0, m0);
+        c01.intoArray(y, y0 + L, m1);
+      }
+      if (skip <= 1) {
+        int y1 = yo + 1 * n + col;
+        c10 = c10.add(d0);
+        c11 = c11.add(d1);
+        if (add) {
+          c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+          c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+        }
+        c10.intoArray(y, y1, m0);
+        c11.intoArray(y, y1 + L, m1);
+      }
+      if (skip <= 2) {
+        int y2 = yo + 2 * n + col;
+        c20 = c20.add(d0);
+        c21 = c21.add(d1);
+        if (add) {
+          c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+          c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+        }
+        c20.intoArray(y, y2, m0);
+        c21.intoArray(y, y2 + L, m1);
+      }
+      if (skip <= 3) {
+        int y3 = yo + 3 * n + col;
+        c30 = c30.add(d0);
+        c31 = c31.add(d1);
+        if (add) {
+          c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+          c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+        }
+        c30.intoArray(y, y3, m0);
+        c31.intoArray(y, y3 + L, m1);
+      }
+      if (skip <= 4) {
+        int y4 = yo + 4 * n + col;
+        c40 = c40.add(d0);
+        c41 = c41.add(d1);
+        if (add) {
+          c40 = FloatVector.fromArray(F, y, y4, m0).add(c40);
+          c41 = FloatVector.fromArray(F, y, y4 + L, m1).add(c41);
+        }
+        c40.intoArray(y, y4, m0);
+        c41.intoArray(y, y4 + L, m1);
+      }
+      int y5 = yo + 5 * n + col;
+      c50 = c50.add(d0);
+      c51 = c51.add(d1);
+      if (add) {
+        c50 = FloatVector.fromArray(F, y, y5, m0).add(c50);
+        c51 = FloatVector.fromArray(F, y, y5 + L, m1).add(c51);
+      }
+      c50.intoArray(y, y5, m0);
+      c51.intoArray(y, y5 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      if (skip <= 0) activateRow(y, yo + 0 * n + col, cols, act);
+      if (skip <= 1) activateRow(y, yo + 1 * n + col, cols, act);
+      if (skip <= 2) activateRow(y, yo + 2 * n + col, cols, act);
+      if (skip <= 3) activateRow(y, yo + 3 * n + col, cols, act);
+      if (skip <= 4) activateRow(y, yo + 4 * n + col, cols, act);
+      activateRow(y, yo + 5 * n + col, cols, act);
+    }
+  }
+
+  /** 5 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel5BF16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    int x4 = xo + 4 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+      FloatVector a4 = FloatVector.broadcast(F, x[x4 + kk]);
+      c40 = a4.fma(b0, c40);
+      c41 = a4.fma(b1, c41);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+      }
+      c30.intoArray(y, y3);
+      c31.intoArray(y, y3 + L);
+      int y4 = yo + 4 * n + col;
+      c40 = c40.add(d0);
+      c41 = c41.add(d1);
+      if (add) {
+        c40 = FloatVector.fromArray(F, y, y4).add(c40);
+        c41 = FloatVector.fromArray(F, y, y4 + L).add(c41);
+      }
+      c40.intoArray(y, y4);
+      c41.intoArray(y, y4 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+      }
+      c30.intoArray(y, y3, m0);
+      c31.intoArray(y, y3 + L, m1);
+      int y4 = yo + 4 * n + col;
+      c40 = c40.add(d0);
+      c41 = c41.add(d1);
+      if (add) {
+        c40 = FloatVector.fromArray(F, y, y4, m0).add(c40);
+        c41 = FloatVector.fromArray(F, y, y4 + L, m1).add(c41);
+      }
+      c40.intoArray(y, y4, m0);
+      c41.intoArray(y, y4 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+      activateRow(y, yo + 3 * n + col, cols, act);
+      activateRow(y, yo + 4 * n + col, cols, act);
+    }
+  }
+
+  /** 4 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel4BF16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+      }
+      c30.intoArray(y, y3);
+      c31.intoArray(y, y3 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+      }
+      c30.intoArray(y, y3, m0);
+      c31.intoArray(y, y3 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+      activateRow(y, yo + 3 * n + col, cols, act);
+    }
+  }
+
+  /** 3 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel3BF16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+    }
+  }
+
+  /** 2 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel2BF16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+    }
+  }
+
+  /** 1 row × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel1BF16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+    }
+  }
+
+  /**
+   * 6 rows × 2 vectors of panel columns, the whole K in registers. The first {@code skip} rows
+   * are computed but not stored: a row tail reuses this kernel on a tile that overlaps rows
+   * already done, so one kernel stays hot in the JIT instead of six lukewarm ones.
+   */
+  private static void kernel6F16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add, int skip) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+    FloatVector c50 = FloatVector.zero(F), c51 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    int x4 = xo + 4 * k;
+    int x5 = xo + 5 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h0.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h1.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+      FloatVector a4 = FloatVector.broadcast(F, x[x4 + kk]);
+      c40 = a4.fma(b0, c40);
+      c41 = a4.fma(b1, c41);
+      FloatVector a5 = FloatVector.broadcast(F, x[x5 + kk]);
+      c50 = a5.fma(b0, c50);
+      c51 = a5.fma(b1, c51);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      if (skip <= 0) {
+        int y0 = yo + 0 * n + col;
+        c00 = c00.add(d0);
+        c01 = c01.add(d1);
+        if (add) {
+          c00 = FloatVector.fromArray(F, y, y0).add(c00);
+          c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+        }
+        c00.intoArray(y, y0);
+        c01.intoArray(y, y0 + L);
+      }
+      if (skip <= 1) {
+        int y1 = yo + 1 * n + col;
+        c10 = c10.add(d0);
+        c11 = c11.add(d1);
+        if (add) {
+          c10 = FloatVector.fromArray(F, y, y1).add(c10);
+          c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+        }
+        c10.intoArray(y, y1);
+        c11.intoArray(y, y1 + L);
+      }
+      if (skip <= 2) {
+        int y2 = yo + 2 * n + col;
+        c20 = c20.add(d0);
+        c21 = c21.add(d1);
+        if (add) {
+          c20 = FloatVector.fromArray(F, y, y2).add(c20);
+          c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+        }
+        c20.intoArray(y, y2);
+        c21.intoArray(y, y2 + L);
+      }
+      if (skip <= 3) {
+        int y3 = yo + 3 * n + col;
+        c30 = c30.add(d0);
+        c31 = c31.add(d1);
+        if (add) {
+          c30 = FloatVector.fromArray(F, y, y3).add(c30);
+          c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+        }
+        c30.intoArray(y, y3);
+        c31.intoArray(y, y3 + L);
+      }
+      if (skip <= 4) {
+        int y4 = yo + 4 * n + col;
+        c40 = c40.add(d0);
+        c41 = c41.add(d1);
+        if (add) {
+          c40 = FloatVector.fromArray(F, y, y4).add(c40);
+          c41 = FloatVector.fromArray(F, y, y4 + L).add(c41);
+        }
+        c40.intoArray(y, y4);
+        c41.intoArray(y, y4 + L);
+      }
+      int y5 = yo + 5 * n + col;
+      c50 = c50.add(d0);
+      c51 = c51.add(d1);
+      if (add) {
+        c50 = FloatVector.fromArray(F, y, y5).add(c50);
+        c51 = FloatVector.fromArray(F, y, y5 + L).add(c51);
+      }
+      c50.intoArray(y, y5);
+      c51.intoArray(y, y5 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      if (skip <= 0) {
+        int y0 = yo + 0 * n + col;
+        c00 = c00.add(d0);
+        c01 = c01.add(d1);
+        if (add) {
+          c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+          c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+        }
+        c00.intoArray(y, y0, m0);
+        c01.intoArray(y, y0 + L, m1);
+      }
+      if (skip <= 1) {
+        int y1 = yo + 1 * n + col;
+        c10 = c10.add(d0);
+        c11 = c11.add(d1);
+        if (add) {
+          c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+          c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+        }
+        c10.intoArray(y, y1, m0);
+        c11.intoArray(y, y1 + L, m1);
+      }
+      if (skip <= 2) {
+        int y2 = yo + 2 * n + col;
+        c20 = c20.add(d0);
+        c21 = c21.add(d1);
+        if (add) {
+          c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+          c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+        }
+        c20.intoArray(y, y2, m0);
+        c21.intoArray(y, y2 + L, m1);
+      }
+      if (skip <= 3) {
+        int y3 = yo + 3 * n + col;
+        c30 = c30.add(d0);
+        c31 = c31.add(d1);
+        if (add) {
+          c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+          c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+        }
+        c30.intoArray(y, y3, m0);
+        c31.intoArray(y, y3 + L, m1);
+      }
+      if (skip <= 4) {
+        int y4 = yo + 4 * n + col;
+        c40 = c40.add(d0);
+        c41 = c41.add(d1);
+        if (add) {
+          c40 = FloatVector.fromArray(F, y, y4, m0).add(c40);
+          c41 = FloatVector.fromArray(F, y, y4 + L, m1).add(c41);
+        }
+        c40.intoArray(y, y4, m0);
+        c41.intoArray(y, y4 + L, m1);
+      }
+      int y5 = yo + 5 * n + col;
+      c50 = c50.add(d0);
+      c51 = c51.add(d1);
+      if (add) {
+        c50 = FloatVector.fromArray(F, y, y5, m0).add(c50);
+        c51 = FloatVector.fromArray(F, y, y5 + L, m1).add(c51);
+      }
+      c50.intoArray(y, y5, m0);
+      c51.intoArray(y, y5 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      if (skip <= 0) activateRow(y, yo + 0 * n + col, cols, act);
+      if (skip <= 1) activateRow(y, yo + 1 * n + col, cols, act);
+      if (skip <= 2) activateRow(y, yo + 2 * n + col, cols, act);
+      if (skip <= 3) activateRow(y, yo + 3 * n + col, cols, act);
+      if (skip <= 4) activateRow(y, yo + 4 * n + col, cols, act);
+      activateRow(y, yo + 5 * n + col, cols, act);
+    }
+  }
+
+  /** 5 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel5F16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    int x4 = xo + 4 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h0.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h1.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+      FloatVector a4 = FloatVector.broadcast(F, x[x4 + kk]);
+      c40 = a4.fma(b0, c40);
+      c41 = a4.fma(b1, c41);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+      }
+      c30.intoArray(y, y3);
+      c31.intoArray(y, y3 + L);
+      int y4 = yo + 4 * n + col;
+      c40 = c40.add(d0);
+      c41 = c41.add(d1);
+      if (add) {
+        c40 = FloatVector.fromArray(F, y, y4).add(c40);
+        c41 = FloatVector.fromArray(F, y, y4 + L).add(c41);
+      }
+      c40.intoArray(y, y4);
+      c41.intoArray(y, y4 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+      }
+      c30.intoArray(y, y3, m0);
+      c31.intoArray(y, y3 + L, m1);
+      int y4 = yo + 4 * n + col;
+      c40 = c40.add(d0);
+      c41 = c41.add(d1);
+      if (add) {
+        c40 = FloatVector.fromArray(F, y, y4, m0).add(c40);
+        c41 = FloatVector.fromArray(F, y, y4 + L, m1).add(c41);
+      }
+      c40.intoArray(y, y4, m0);
+      c41.intoArray(y, y4 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+      activateRow(y, yo + 3 * n + col, cols, act);
+      activateRow(y, yo + 4 * n + col, cols, act);
+    }
+  }
+
+  /** 4 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel4F16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    int x3 = xo + 3 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h0.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h1.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
+      c30 = a3.fma(b0, c30);
+      c31 = a3.fma(b1, c31);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
+      }
+      c30.intoArray(y, y3);
+      c31.intoArray(y, y3 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+      int y3 = yo + 3 * n + col;
+      c30 = c30.add(d0);
+      c31 = c31.add(d1);
+      if (add) {
+        c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
+        c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
+      }
+      c30.intoArray(y, y3, m0);
+      c31.intoArray(y, y3 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+      activateRow(y, yo + 3 * n + col, cols, act);
+    }
+  }
+
+  /** 3 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel3F16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    int x2 = xo + 2 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h0.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h1.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
+      c20 = a2.fma(b0, c20);
+      c21 = a2.fma(b1, c21);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
+      }
+      c20.intoArray(y, y2);
+      c21.intoArray(y, y2 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+      int y2 = yo + 2 * n + col;
+      c20 = c20.add(d0);
+      c21 = c21.add(d1);
+      if (add) {
+        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
+        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
+      }
+      c20.intoArray(y, y2, m0);
+      c21.intoArray(y, y2 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+      activateRow(y, yo + 2 * n + col, cols, act);
+    }
+  }
+
+  /** 2 rows × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel2F16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    int x1 = xo + 1 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h0.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h1.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
+      c10 = a1.fma(b0, c10);
+      c11 = a1.fma(b1, c11);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
+      }
+      c10.intoArray(y, y1);
+      c11.intoArray(y, y1 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+      int y1 = yo + 1 * n + col;
+      c10 = c10.add(d0);
+      c11 = c11.add(d1);
+      if (add) {
+        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
+        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
+      }
+      c10.intoArray(y, y1, m0);
+      c11.intoArray(y, y1 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+      activateRow(y, yo + 1 * n + col, cols, act);
+    }
+  }
+
+  /** 1 row × 2 vectors of panel columns, the whole K in registers. */
+  private static void kernel1F16(float[] x, int xo, int k, short[] w, int wo, float[] y, int yo, int n,
+      int col, float[] bias, Activation act, boolean add) {
+    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
+    int x0 = xo + 0 * k;
+    for (int kk = 0; kk < k; kk++, wo += NR) {
+      IntVector h0 = (IntVector) ShortVector.fromArray(H, w, wo)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b0 = h0.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h0.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      IntVector h1 = (IntVector) ShortVector.fromArray(H, w, wo + L)
+          .convertShape(VectorOperators.ZERO_EXTEND_S2I, I, 0);
+      FloatVector b1 = h1.and(0x8000).lanewise(VectorOperators.LSHL, 16).or(h1.and(0x7fff)
+          .lanewise(VectorOperators.LSHL, 13).reinterpretAsFloats().mul(F16_SCALE).reinterpretAsInts())
+          .reinterpretAsFloats();
+      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
+      c00 = a0.fma(b0, c00);
+      c01 = a0.fma(b1, c01);
+    }
+    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
+    if (col + NR <= n) {
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
+      }
+      c00.intoArray(y, y0);
+      c01.intoArray(y, y0 + L);
+    } else {
+      VectorMask<Float> m0 = F.indexInRange(col, n);
+      VectorMask<Float> m1 = F.indexInRange(col + L, n);
+      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
+      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
+      int y0 = yo + 0 * n + col;
+      c00 = c00.add(d0);
+      c01 = c01.add(d1);
+      if (add) {
+        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
+        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
+      }
+      c00.intoArray(y, y0, m0);
+      c01.intoArray(y, y0 + L, m1);
+    }
+    if (act != Activation.NONE && !add) {
+      int cols = Math.min(NR, n - col);
+      activateRow(y, yo + 0 * n + col, cols, act);
+    }
+  }
+
+  /** The activation of y[off, off + n) in place, n ≤ NR (a just-stored panel row). */
+  private static void activateRow(float[] y, int off, int n, Activation act) {
+    if (n == NR) {
+      activate(FloatVector.fromArray(F, y, off), act).intoArray(y, off);
+      activate(FloatVector.fromArray(F, y, off + L), act).intoArray(y, off + L);
+    } else {
+      for (int i = 0; i < n; i += L) {
+        VectorMask<Float> m = F.indexInRange(i, n);
+        activate(FloatVector.fromArray(F, y, off + i, m), act).intoArray(y, off + i, m);
+      }
+    }
+  }
+
   // ---------------------------------------------------------------------------- activations
 
   private static final float LOG2E = 1.44269504088896341f;
@@ -264,13 +2281,28 @@ final class VectorKernels implements Kernels {
     return e.blend(0f, x.compare(VectorOperators.LT, EXP_MIN));
   }
 
-  /** Sum of the lanes in lane order: the same bits compiled or interpreted. */
-  static float sumLanes(FloatVector v) {
-    float s = 0f;
-    for (int i = 0; i < L; i++) {
-      s += v.lane(i);
+  /** Shuffles that rotate lanes by L/2, L/4, ..., 1: a fixed pairwise reduction tree. */
+  private static final VectorShuffle<Float>[] HALVES = halves();
+
+  @SuppressWarnings("unchecked")
+  private static VectorShuffle<Float>[] halves() {
+    int steps = Integer.numberOfTrailingZeros(L);
+    VectorShuffle<Float>[] sh = new VectorShuffle[steps];
+    for (int i = 0, d = L / 2; i < steps; i++, d /= 2) {
+      sh[i] = VectorShuffle.iota(F, d, 1, true);
     }
-    return s;
+    return sh;
+  }
+
+  /**
+   * Sum of the lanes by a fixed pairwise tree (lane i + lane i + L/2, ...): exact adds in an order
+   * that does not depend on the JIT, unlike {@code reduceLanes(ADD)}.
+   */
+  static float sumLanes(FloatVector v) {
+    for (VectorShuffle<Float> sh : HALVES) {
+      v = v.add(v.rearrange(sh));
+    }
+    return v.lane(0);
   }
 
   private static final float SQRT1_2 = (float) (1.0 / Math.sqrt(2.0));
@@ -471,32 +2503,32 @@ final class VectorKernels implements Kernels {
     }
   }
 
-  private static void softmaxRow(float[] x, int o, int n) {
+  static void softmaxRow(float[] x, int o, int n) {
+    scaleRow(x, o, n, 1f / expShiftedSum(x, o, n));
+  }
+
+  /** x[o, o + n) = exp(x - max(x)) in place; returns the sum (fixed order). */
+  static float expShiftedSum(float[] x, int o, int n) {
     FloatVector vmax = FloatVector.broadcast(F, Float.NEGATIVE_INFINITY);
     int i = 0;
     for (int bound = F.loopBound(n); i < bound; i += L) {
       vmax = vmax.max(FloatVector.fromArray(F, x, o + i));
     }
-    float max = vmax.reduceLanes(VectorOperators.MAX);
+    float max = vmax.reduceLanes(VectorOperators.MAX); // max is exact in any order
     for (; i < n; i++) {
       max = Math.max(max, x[o + i]);
     }
     FloatVector vm = FloatVector.broadcast(F, max);
     FloatVector vs = FloatVector.zero(F);
-    i = 0;
-    for (int bound = F.loopBound(n); i < bound; i += L) {
-      FloatVector e = exp(FloatVector.fromArray(F, x, o + i).sub(vm));
-      e.intoArray(x, o + i);
-      vs = vs.add(e);
-    }
-    if (i < n) {
+    // One loop with a mask on every step, so exp has a single hot call site that the JIT inlines
+    // (a second, cold call site would box its vector argument).
+    for (i = 0; i < n; i += L) {
       VectorMask<Float> m = F.indexInRange(i, n);
       FloatVector e = exp(FloatVector.fromArray(F, x, o + i, m).sub(vm));
       e.intoArray(x, o + i, m);
       vs = vs.add(e, m);
     }
-    float inv = 1f / sumLanes(vs);
-    scaleRow(x, o, n, inv);
+    return sumLanes(vs);
   }
 
   private static void scaleRow(float[] x, int o, int n, float s) {
@@ -515,53 +2547,164 @@ final class VectorKernels implements Kernels {
   private static final ThreadLocal<float[][]> SCRATCH = ThreadLocal.withInitial(() -> new float[2][0]);
 
   @Override
-  public void attentionHead(float[] qkv, int b, int h, int seq, int heads, int headDim,
-      float scale, boolean causal, int valid, float[] out) {
-    int hidden = heads * headDim;
-    int stride = 3 * hidden;
-    int row0 = b * seq;
+  public void attentionHead(float[] q, int qo0, int qs, float[] k, int ko0, int ks, float[] v,
+      int vo0, int vs, int seq, int headDim, float scale, boolean causal, int valid, float[] out,
+      int oo0, int os) {
     int keysMax = Math.min(valid, seq);
     int seqPad = (keysMax + L - 1) / L * L;
     float[][] scratch = SCRATCH.get();
     if (scratch[0].length < headDim * seqPad) {
       scratch[0] = new float[headDim * seqPad];
     }
-    if (scratch[1].length < seqPad + headDim) {
-      scratch[1] = new float[seqPad + headDim];
+    if (scratch[1].length < 2 * (seqPad + headDim)) {
+      scratch[1] = new float[2 * (seqPad + headDim)];
     }
     float[] kt = scratch[0];
-    float[] s = scratch[1];
+    float[] s = scratch[1]; // [scores A | scores B | q A | q B]
     // kᵀ, zero-padded to whole vectors: scores for L keys come from one fma chain over d.
     for (int j = 0; j < keysMax; j++) {
-      int ko = (row0 + j) * stride + hidden + h * headDim;
+      int ko = ko0 + j * ks;
       for (int d = 0; d < headDim; d++) {
-        kt[d * seqPad + j] = qkv[ko + d];
+        kt[d * seqPad + j] = k[ko + d];
       }
     }
     for (int d = 0; d < headDim; d++) {
       java.util.Arrays.fill(kt, d * seqPad + keysMax, (d + 1) * seqPad, 0f);
     }
-    int qs = seqPad; // q·scale lives after the scores in s
-    for (int i = 0; i < seq; i++) {
+    int sb = seqPad;
+    int qa = 2 * seqPad;
+    int qb = qa + headDim;
+    int i = 0;
+    if (!causal && keysMax > 0) {
+      // Two queries at a time: they see the same keys, so each kᵀ and v load feeds two rows
+      // (8 independent fma chains instead of 4). Each output's chain is the one-row chain.
+      for (; i + 1 < seq; i += 2) {
+        int qo = qo0 + i * qs;
+        for (int d = 0; d < headDim; d++) {
+          s[qa + d] = q[qo + d] * scale;
+          s[qb + d] = q[qo + qs + d] * scale;
+        }
+        scores2(s, qa, qb, sb, kt, seqPad, headDim, keysMax);
+        float invA = 1f / expShiftedSum(s, 0, keysMax);
+        float invB = 1f / expShiftedSum(s, sb, keysMax);
+        int oo = oo0 + i * os;
+        weightedValues2(s, sb, keysMax, v, vo0, vs, headDim, out, oo, oo + os, invA, invB);
+      }
+    }
+    for (; i < seq; i++) {
       int keys = causal ? Math.min(keysMax, i + 1) : keysMax;
-      int oo = (row0 + i) * hidden + h * headDim;
+      int oo = oo0 + i * os;
       if (keys <= 0) {
         java.util.Arrays.fill(out, oo, oo + headDim, 0f);
         continue;
       }
-      int qo = (row0 + i) * stride + h * headDim;
+      int qo = qo0 + i * qs;
       for (int d = 0; d < headDim; d++) {
-        s[qs + d] = qkv[qo + d] * scale;
+        s[qa + d] = q[qo + d] * scale;
       }
-      scores(s, qs, kt, seqPad, headDim, keys);
-      softmaxRow(s, 0, keys);
-      weightedValues(s, keys, qkv, (row0) * stride + 2 * hidden + h * headDim, stride, headDim,
-          out, oo);
+      scores(s, qa, kt, seqPad, headDim, keys);
+      float inv = 1f / expShiftedSum(s, 0, keys);
+      weightedValues(s, keys, v, vo0, vs, headDim, out, oo, inv);
+    }
+  }
+
+  /** {@link #scores} for two query rows (q at qa, qb; scores to s[0..] and s[sb..]). */
+  static void scores2(float[] s, int qa, int qb, int sb, float[] kt, int seqPad, int headDim,
+      int keys) {
+    int j = 0;
+    for (; j + 4 * L <= seqPad && j < keys; j += 4 * L) {
+      FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+      FloatVector a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+      FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
+      FloatVector b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+      for (int d = 0, ko = j; d < headDim; d++, ko += seqPad) {
+        FloatVector k0 = FloatVector.fromArray(F, kt, ko);
+        FloatVector k1 = FloatVector.fromArray(F, kt, ko + L);
+        FloatVector k2 = FloatVector.fromArray(F, kt, ko + 2 * L);
+        FloatVector k3 = FloatVector.fromArray(F, kt, ko + 3 * L);
+        FloatVector qA = FloatVector.broadcast(F, s[qa + d]);
+        FloatVector qB = FloatVector.broadcast(F, s[qb + d]);
+        a0 = qA.fma(k0, a0);
+        a1 = qA.fma(k1, a1);
+        a2 = qA.fma(k2, a2);
+        a3 = qA.fma(k3, a3);
+        b0 = qB.fma(k0, b0);
+        b1 = qB.fma(k1, b1);
+        b2 = qB.fma(k2, b2);
+        b3 = qB.fma(k3, b3);
+      }
+      a0.intoArray(s, j);
+      a1.intoArray(s, j + L);
+      a2.intoArray(s, j + 2 * L);
+      a3.intoArray(s, j + 3 * L);
+      b0.intoArray(s, sb + j);
+      b1.intoArray(s, sb + j + L);
+      b2.intoArray(s, sb + j + 2 * L);
+      b3.intoArray(s, sb + j + 3 * L);
+    }
+    for (; j < keys; j += L) {
+      FloatVector a0 = FloatVector.zero(F);
+      FloatVector b0 = FloatVector.zero(F);
+      for (int d = 0, ko = j; d < headDim; d++, ko += seqPad) {
+        FloatVector k0 = FloatVector.fromArray(F, kt, ko);
+        a0 = FloatVector.broadcast(F, s[qa + d]).fma(k0, a0);
+        b0 = FloatVector.broadcast(F, s[qb + d]).fma(k0, b0);
+      }
+      a0.intoArray(s, j);
+      b0.intoArray(s, sb + j);
+    }
+  }
+
+  /** {@link #weightedValues} for two rows of weights (p at 0 and pb) into oa and ob. */
+  static void weightedValues2(float[] p, int pb, int keys, float[] qkv, int vo, int stride,
+      int headDim, float[] out, int oa, int ob, float invA, float invB) {
+    int d = 0;
+    for (; d + 4 * L <= headDim; d += 4 * L) {
+      FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
+      FloatVector a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+      FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
+      FloatVector b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+      for (int j = 0, o = vo + d; j < keys; j++, o += stride) {
+        FloatVector v0 = FloatVector.fromArray(F, qkv, o);
+        FloatVector v1 = FloatVector.fromArray(F, qkv, o + L);
+        FloatVector v2 = FloatVector.fromArray(F, qkv, o + 2 * L);
+        FloatVector v3 = FloatVector.fromArray(F, qkv, o + 3 * L);
+        FloatVector pA = FloatVector.broadcast(F, p[j]);
+        FloatVector pB = FloatVector.broadcast(F, p[pb + j]);
+        a0 = pA.fma(v0, a0);
+        a1 = pA.fma(v1, a1);
+        a2 = pA.fma(v2, a2);
+        a3 = pA.fma(v3, a3);
+        b0 = pB.fma(v0, b0);
+        b1 = pB.fma(v1, b1);
+        b2 = pB.fma(v2, b2);
+        b3 = pB.fma(v3, b3);
+      }
+      a0.mul(invA).intoArray(out, oa + d);
+      a1.mul(invA).intoArray(out, oa + d + L);
+      a2.mul(invA).intoArray(out, oa + d + 2 * L);
+      a3.mul(invA).intoArray(out, oa + d + 3 * L);
+      b0.mul(invB).intoArray(out, ob + d);
+      b1.mul(invB).intoArray(out, ob + d + L);
+      b2.mul(invB).intoArray(out, ob + d + 2 * L);
+      b3.mul(invB).intoArray(out, ob + d + 3 * L);
+    }
+    for (; d < headDim; d += L) {
+      VectorMask<Float> m = F.indexInRange(d, headDim);
+      FloatVector a0 = FloatVector.zero(F);
+      FloatVector b0 = FloatVector.zero(F);
+      for (int j = 0, o = vo + d; j < keys; j++, o += stride) {
+        FloatVector v0 = FloatVector.fromArray(F, qkv, o, m);
+        a0 = FloatVector.broadcast(F, p[j]).fma(v0, a0);
+        b0 = FloatVector.broadcast(F, p[pb + j]).fma(v0, b0);
+      }
+      a0.mul(invA).intoArray(out, oa + d, m);
+      b0.mul(invB).intoArray(out, ob + d, m);
     }
   }
 
   /** s[j] = Σ_d q[d]·kᵀ[d][j] for j < keys (rounded up to whole vectors), fma chain in d. */
-  private static void scores(float[] s, int qo, float[] kt, int seqPad, int headDim, int keys) {
+  static void scores(float[] s, int qo, float[] kt, int seqPad, int headDim, int keys) {
     int j = 0;
     // Four key blocks at once: four independent fma chains hide the fma latency.
     for (; j + 4 * L <= seqPad && j < keys; j += 4 * L) {
@@ -588,9 +2731,12 @@ final class VectorKernels implements Kernels {
     }
   }
 
-  /** out[oo + d] = Σ_j p[j]·v[j][d], one fma chain in j per output lane. */
-  private static void weightedValues(float[] p, int keys, float[] qkv, int vo, int stride,
-      int headDim, float[] out, int oo) {
+  /**
+   * out[oo + d] = inv · Σ_j e[j]·v[j][d], one fma chain in j per output lane: the softmax
+   * normalization 1/Σe is applied once to the output instead of to every probability.
+   */
+  static void weightedValues(float[] p, int keys, float[] qkv, int vo, int stride,
+      int headDim, float[] out, int oo, float inv) {
     int d = 0;
     for (; d + 4 * L <= headDim; d += 4 * L) {
       FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
@@ -602,10 +2748,10 @@ final class VectorKernels implements Kernels {
         a2 = pj.fma(FloatVector.fromArray(F, qkv, o + 2 * L), a2);
         a3 = pj.fma(FloatVector.fromArray(F, qkv, o + 3 * L), a3);
       }
-      a0.intoArray(out, oo + d);
-      a1.intoArray(out, oo + d + L);
-      a2.intoArray(out, oo + d + 2 * L);
-      a3.intoArray(out, oo + d + 3 * L);
+      a0.mul(inv).intoArray(out, oo + d);
+      a1.mul(inv).intoArray(out, oo + d + L);
+      a2.mul(inv).intoArray(out, oo + d + 2 * L);
+      a3.mul(inv).intoArray(out, oo + d + 3 * L);
     }
     for (; d < headDim; d += L) {
       VectorMask<Float> m = F.indexInRange(d, headDim);
@@ -613,7 +2759,7 @@ final class VectorKernels implements Kernels {
       for (int j = 0, o = vo + d; j < keys; j++, o += stride) {
         a0 = FloatVector.broadcast(F, p[j]).fma(FloatVector.fromArray(F, qkv, o, m), a0);
       }
-      a0.intoArray(out, oo + d, m);
+      a0.mul(inv).intoArray(out, oo + d, m);
     }
   }
 }

@@ -54,7 +54,7 @@ public final class ClipTokenizer {
   private final boolean cleanUpSpaces;
   private final String endOfWordSuffix;
   private final Truncation truncation;
-  private final int[] byteIds = new int[256];       // symbol id of a byte inside a word; null path if -1
+  private final int[] byteIds = new int[256];       // symbol id of a byte inside a word (-1: not in vocab)
   private final int[] lastByteIds = new int[256];   // symbol id of a word's last byte (with </w>)
   private final boolean byteFastPath;
   private final ConcurrentHashMap<String, int[]> cache;
@@ -201,7 +201,6 @@ public final class ClipTokenizer {
    * when the config asks for it ({@code clean_up_tokenization_spaces}).
    */
   public String decode(int[] ids, boolean skipSpecial) {
-    StringBuilder chars = new StringBuilder();
     java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
     for (int id : ids) {
       if (skipSpecial && specialIds.contains(id)) continue;
@@ -215,8 +214,7 @@ public final class ClipTokenizer {
         bytes.writeBytes(tok.getBytes(StandardCharsets.UTF_8));
       }
     }
-    chars.append(new String(bytes.toByteArray(), StandardCharsets.UTF_8));
-    String text = chars.toString();
+    String text = new String(bytes.toByteArray(), StandardCharsets.UTF_8);
     if (!endOfWordSuffix.isEmpty()) text = text.replace(endOfWordSuffix, " ");
     text = pythonStrip(text);
     if (cleanUpSpaces) {

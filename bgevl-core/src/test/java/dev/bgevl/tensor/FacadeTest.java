@@ -60,7 +60,11 @@ class FacadeTest {
     float[] want = new float[out.length];
     for (int b = 0; b < batch; b++) {
       for (int h = 0; h < heads; h++) {
-        Kernels.get().attentionHead(qkv, b, h, seq, heads, hd, 0.125f, false, valid[b], want);
+        int r0 = b * seq;
+        Kernels.get().attentionHead(qkv, r0 * 3 * hidden + h * hd, 3 * hidden,
+            qkv, r0 * 3 * hidden + hidden + h * hd, 3 * hidden,
+            qkv, r0 * 3 * hidden + 2 * hidden + h * hd, 3 * hidden,
+            seq, hd, 0.125f, false, valid[b], want, r0 * hidden + h * hd, hidden);
       }
     }
     assertArrayEquals(want, out, 0f);
@@ -70,8 +74,42 @@ class FacadeTest {
   void attentionRejectsShortArrays() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
         () -> Attention.selfAttention(new float[10], 1, 2, 1, 4, 1f, false, null, new float[8]));
-    assertEquals("selfAttention on 2 rows of hidden 4 needs qkv >= 24 and out >= 8 values, got 10"
-        + " and 8", e.getMessage());
+    assertEquals("attention q: 2 rows of 4 values at offset 0, stride 12 exceed its 10 values",
+        e.getMessage());
+    e = assertThrows(IllegalArgumentException.class, () -> Attention.attention(new float[8], 0, 4,
+        new float[8], 0, 4, new float[8], 0, 4, 1, 2, 3, 2, 1, 1f, false, null, new float[6]));
+    assertEquals("attention batch 1, seq 2, heads 3, kvHeads 2, headDim 1: sizes must be positive"
+        + " and heads a multiple of kvHeads", e.getMessage());
+  }
+
+  /**
+   * Grouped-query attention with separate q, k, v equals the fused form with each key/value head
+   * repeated for its query heads (HF repeat_kv), bit for bit.
+   */
+  @Test
+  void groupedQueryAttentionEqualsRepeatedKv() {
+    SplittableRandom r = new SplittableRandom(34);
+    int batch = 2, seq = 29, heads = 8, kvHeads = 2, hd = 32, hidden = heads * hd;
+    int kvw = kvHeads * hd;
+    float[] q = gaussian(r, batch * seq * hidden, 1);
+    float[] k = gaussian(r, batch * seq * kvw, 1);
+    float[] v = gaussian(r, batch * seq * kvw, 1);
+    float[] qkv = new float[batch * seq * 3 * hidden];
+    for (int row = 0; row < batch * seq; row++) {
+      System.arraycopy(q, row * hidden, qkv, row * 3 * hidden, hidden);
+      for (int h = 0; h < heads; h++) {
+        int g = h / (heads / kvHeads);
+        System.arraycopy(k, row * kvw + g * hd, qkv, row * 3 * hidden + hidden + h * hd, hd);
+        System.arraycopy(v, row * kvw + g * hd, qkv, row * 3 * hidden + 2 * hidden + h * hd, hd);
+      }
+    }
+    int[] valid = {29, 17};
+    float[] want = new float[batch * seq * hidden];
+    Attention.selfAttention(qkv, batch, seq, heads, hd, 0.17f, true, valid, want);
+    float[] got = new float[want.length];
+    Attention.attention(q, 0, hidden, k, 0, kvw, v, 0, kvw, batch, seq, heads, kvHeads, hd, 0.17f,
+        true, valid, got);
+    assertArrayEquals(want, got, 0f);
   }
 
   @Test

@@ -16,6 +16,8 @@ class KernelSelectionTest {
     assertEquals("vector", Kernels.Holder.choose("auto").name());
     assertEquals("vector", Kernels.Holder.choose("vector").name());
     assertEquals("scalar", Kernels.Holder.choose("scalar").name());
+    assertEquals(Kernels.get().name() + " kernels, " + Parallel.threads() + " threads",
+        Ops.kernelsDescription());
   }
 
   @Test

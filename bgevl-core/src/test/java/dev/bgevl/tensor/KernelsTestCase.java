@@ -85,6 +85,44 @@ abstract class KernelsTestCase {
   }
 
   /**
+   * 16-bit weights: exactly the fp32 chain over the weights rounded to the format. Weights include
+   * f16 subnormals, zeros of both signs and values near the formats' limits, so the vector
+   * widening (bit shifts and a 2^112 scale for f16) is checked against Float.float16ToFloat.
+   */
+  @Test
+  void gemm16IsTheFmaChainOfTheRoundedWeights() {
+    SplittableRandom r = new SplittableRandom(13);
+    int[][] shapes = {{1, 7, 3}, {7, 64, 33}, {13, 207, 64}, {6, 512, 100}};
+    for (WeightFormat format : new WeightFormat[] {WeightFormat.F16, WeightFormat.BF16}) {
+      for (int[] s : shapes) {
+        int rows = s[0], in = s[1], out = s[2];
+        float[] x = gaussian(r, rows * in, 1);
+        float[] w = gaussian(r, out * in, 1 / Math.sqrt(in));
+        float[] special = {0f, -0f, 3e-6f, -5.9e-8f, 6.1e-5f, 65504f, -60000f, 1e-3f};
+        for (int i = 0; i < special.length && i < w.length; i++) {
+          w[(i * 37) % w.length] = special[i];
+        }
+        float[] rounded = new float[w.length];
+        for (int i = 0; i < w.length; i++) {
+          rounded[i] = format.round(w[i]);
+        }
+        float[] b = gaussian(r, out, 0.5);
+        float[] y0 = gaussian(r, rows * out, 1);
+        Kernels k = kernels();
+        short[] packed = Linear.packPanels16(w, out, in, k.panelWidth(), format);
+        int panels = (out + k.panelWidth() - 1) / k.panelWidth();
+        for (boolean add : new boolean[] {false, true}) {
+          float[] y = y0.clone();
+          k.gemm16(x, in, packed, format, k.panelWidth(), out, b, y, Activation.NONE, add, 0, rows,
+              0, panels);
+          assertArrayEquals(referenceGemm(x, rows, rounded, b, out, in, y0, Activation.NONE, add),
+              y, 0f, format + " " + rows + "x" + in + "->" + out + (add ? " add" : ""));
+        }
+      }
+    }
+  }
+
+  /**
    * Fused activations against the double-precision reference of {@link Activation#apply}:
    * 4e-7·|y| + 4e-7 for QUICK_GELU and SILU (float exp/div, a few ulp), and 5e-7 absolute more for
    * GELU (the float erf approximation's 1.5e-7 error times |x|/2).
@@ -108,7 +146,10 @@ abstract class KernelsTestCase {
     }
   }
 
-  /** Row i of the result is the same bits whatever rows surround it and whatever tile it is in. */
+  /**
+   * Row i of the result is the same bits whatever rows surround it and whatever tile it is in, and
+   * a call writes only its own rows (row tails may be computed on tiles overlapping earlier rows).
+   */
   @Test
   void gemmRowsAreIndependentOfTheRowCount() {
     SplittableRandom r = new SplittableRandom(3);
@@ -125,8 +166,10 @@ abstract class KernelsTestCase {
         float[] y = new float[rows * out];
         k.gemm(x, in, packed, k.panelWidth(), out, null, y, Activation.QUICK_GELU, false, start,
             end, 0, panels);
-        for (int i = start * out; i < end * out; i++) {
-          assertEquals(all[i], y[i], 0f, "rows [" + start + ", " + end + ") element " + i);
+        for (int i = 0; i < rows * out; i++) {
+          boolean mine = i >= start * out && i < end * out;
+          assertEquals(mine ? all[i] : 0f, y[i], 0f, "rows [" + start + ", " + end + ") element "
+              + i + (mine ? "" : ": written outside the row range"));
         }
       }
     }
@@ -347,7 +390,12 @@ abstract class KernelsTestCase {
     for (int b = 0; b < batch; b++) {
       for (int h = 0; h < heads; h++) {
         int valid = validLen == null ? seq : Math.min(seq, validLen[b]);
-        kernels().attentionHead(qkv, b, h, seq, heads, hd, scale, causal, valid, out);
+        int hidden = heads * hd;
+        int r0 = b * seq;
+        kernels().attentionHead(qkv, r0 * 3 * hidden + h * hd, 3 * hidden,
+            qkv, r0 * 3 * hidden + hidden + h * hd, 3 * hidden,
+            qkv, r0 * 3 * hidden + 2 * hidden + h * hd, 3 * hidden,
+            seq, hd, scale, causal, valid, out, r0 * hidden + h * hd, hidden);
       }
     }
     return out;

@@ -5,6 +5,7 @@ import static dev.bgevl.tensor.KernelsTestCase.referenceGemm;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.SplittableRandom;
@@ -63,6 +64,52 @@ class LinearTest {
             act + " row " + row);
       }
     }
+  }
+
+  /**
+   * 16-bit storage on a CLIP-sized layer: batch invariant like fp32, and within the format's
+   * rounding of the fp32 result: |Δy| ≤ 2^-11 (F16) or 2^-8 (BF16) relative rounding per weight,
+   * so ≤ that fraction of Σ|x·w| (checked at 1/2 of it plus fp32 noise).
+   */
+  @Test
+  void sixteenBitWeightsStayWithinTheirRounding() {
+    SplittableRandom r = new SplittableRandom(24);
+    int rows = 20, in = 768, out = 200;
+    float[] x = gaussian(r, rows * in, 1);
+    float[] w = gaussian(r, out * in, 1 / Math.sqrt(in));
+    float[] b = gaussian(r, out, 0.1);
+    float[] ref = new float[rows * out];
+    Linear.pack(w, b, out, in).apply(x, rows, ref, Activation.NONE);
+    for (WeightFormat format : new WeightFormat[] {WeightFormat.F16, WeightFormat.BF16}) {
+      Linear lin = Linear.pack(w, b, out, in, format);
+      assertEquals(format, lin.weightFormat());
+      int padded = (out + Kernels.get().panelWidth() - 1) / Kernels.get().panelWidth()
+          * Kernels.get().panelWidth();
+      assertEquals(2L * padded * in + 4L * out, lin.weightBytes());
+      float[] y = new float[rows * out];
+      lin.apply(x, rows, y, Activation.NONE);
+      double unit = format == WeightFormat.F16 ? 0x1p-11 : 0x1p-8;
+      double worst = 0;
+      for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < out; j++) {
+          double abs = 0;
+          for (int k = 0; k < in; k++) {
+            abs += Math.abs((double) x[i * in + k] * w[j * in + k]);
+          }
+          double err = Math.abs(y[i * out + j] - ref[i * out + j]);
+          assertTrue(err <= unit / 2 * abs + 1e-5, format + " [" + i + ", " + j + "] error " + err
+              + " > " + unit / 2 * abs);
+          worst = Math.max(worst, err);
+        }
+      }
+      assertTrue(worst > 0, format + " rounding had no effect: weights were not stored in 16 bits");
+      float[] one = new float[out];
+      lin.apply(Arrays.copyOfRange(x, 7 * in, 8 * in), 1, one, Activation.NONE);
+      assertArrayEquals(Arrays.copyOfRange(y, 7 * out, 8 * out), one, 0f, format + " row 7 alone");
+    }
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> Linear.pack(new float[] {1f, 70000f}, null, 1, 2, WeightFormat.F16));
+    assertEquals("Linear weight [0, 1] = 70000.0 cannot be stored as F16", e.getMessage());
   }
 
   @Test

@@ -1,0 +1,154 @@
+package dev.bgevl.bench;
+
+import dev.bgevl.search.Hit;
+import dev.bgevl.search.IndexedDoc;
+import dev.bgevl.search.Query;
+import dev.bgevl.search.VectorIndex;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+/**
+ * HNSW recall and latency of {@link VectorIndex} on seeded random unit vectors (the hard case for
+ * HNSW: no clusters). Builds the index with all cores, then for each search width (efSearch) runs
+ * the queries single-threaded: recall@k against brute force, p50/p95/p99 latency of one search.
+ *
+ * <pre>
+ * java -cp bgevl-bench/target/bgevl-bench.jar dev.bgevl.bench.IndexBenchmark \
+ *   [--n 100000] [--dim 512] [--queries 500] [--k 10] [--m 32] [--beam 200] [--ef 100,200,400] [--quantized] [--dir D]
+ * </pre>
+ */
+public final class IndexBenchmark {
+  public static void main(String[] args) throws Exception {
+    int n = 100_000;
+    int dim = 512;
+    int queries = 500;
+    int k = 10;
+    int m = VectorIndex.Options.DEFAULT.maxConn();
+    int beam = VectorIndex.Options.DEFAULT.beamWidth();
+    int[] efs = {Query.DEFAULT_CANDIDATES};
+    boolean quantized = false;
+    Path dir = null;
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--n" -> n = Integer.parseInt(args[++i]);
+        case "--dim" -> dim = Integer.parseInt(args[++i]);
+        case "--queries" -> queries = Integer.parseInt(args[++i]);
+        case "--k" -> k = Integer.parseInt(args[++i]);
+        case "--m" -> m = Integer.parseInt(args[++i]);
+        case "--beam" -> beam = Integer.parseInt(args[++i]);
+        case "--ef" -> efs = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
+        case "--quantized" -> quantized = true;
+        case "--dir" -> dir = Path.of(args[++i]);
+        default -> throw new IllegalArgumentException("unknown option " + args[i]);
+      }
+    }
+    boolean tempDir = dir == null;
+    if (tempDir) dir = Files.createTempDirectory("bgevl-index-bench");
+    int threads = Runtime.getRuntime().availableProcessors();
+    System.out.printf("n=%d dim=%d queries=%d k=%d M=%d beam=%d quantized=%s threads=%d%n",
+        n, dim, queries, k, m, beam, quantized, threads);
+    Random r = new Random(42);
+    float[][] data = new float[n][];
+    for (int i = 0; i < n; i++) data[i] = unit(r, dim);
+    float[][] qs = new float[queries][];
+    for (int i = 0; i < queries; i++) qs[i] = unit(r, dim);
+    try (VectorIndex idx = VectorIndex.openOrCreate(dir, "synthetic", "synthetic", dim,
+        new VectorIndex.Options(quantized, m, beam))) {
+      long t0 = System.nanoTime();
+      try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+        int chunk = (n + threads - 1) / threads;
+        final float[][] d = data;
+        final int total = n;
+        Future<?>[] fs = new Future<?>[threads];
+        for (int t = 0; t < threads; t++) {
+          int from = t * chunk;
+          int to = Math.min(total, from + chunk);
+          fs[t] = pool.submit(() -> {
+            for (int i = from; i < to; i++) idx.upsert(new IndexedDoc("v" + i, null, null, "text", "bench", null, 0, 0, Map.of(), d[i]));
+          });
+        }
+        for (Future<?> f : fs) f.get();
+      }
+      idx.commit();
+      long t1 = System.nanoTime();
+      idx.forceMerge();
+      long t2 = System.nanoTime();
+      System.out.printf("build: add+commit %.1f s (%.0f vectors/s), forceMerge(1) %.1f s%n",
+          (t1 - t0) / 1e9, n / ((t1 - t0) / 1e9), (t2 - t1) / 1e9);
+      // ground truth by brute force (through the index's exact path, checked against a plain loop once)
+      List<Set<String>> truth = new java.util.ArrayList<>();
+      long te = System.nanoTime();
+      for (float[] q : qs) {
+        Set<String> s = new HashSet<>();
+        for (Hit h : idx.searcher().search(Query.builder(q).k(k).exact(true).build())) s.add(h.id());
+        truth.add(s);
+      }
+      double exactMs = (System.nanoTime() - te) / 1e6 / queries;
+      checkExact(data, qs[0], k, truth.get(0));
+      System.out.printf("exact search: %.2f ms/query%n", exactMs);
+      for (int ef : efs) {
+        // warm up
+        for (int w = 0; w < Math.min(200, queries); w++) idx.searcher().search(Query.builder(qs[w]).k(k).candidates(ef).build());
+        long[] lat = new long[queries];
+        int found = 0;
+        for (int i = 0; i < queries; i++) {
+          long s = System.nanoTime();
+          List<Hit> hits = idx.searcher().search(Query.builder(qs[i]).k(k).candidates(ef).build());
+          lat[i] = System.nanoTime() - s;
+          for (Hit h : hits) if (truth.get(i).contains(h.id())) found++;
+        }
+        Arrays.sort(lat);
+        System.out.printf("ef=%d recall@%d=%.4f latency p50=%.3f ms p95=%.3f ms p99=%.3f ms%n", ef, k,
+            found / (double) (queries * k), lat[queries / 2] / 1e6, lat[(int) (queries * 0.95)] / 1e6,
+            lat[(int) (queries * 0.99)] / 1e6);
+      }
+    } finally {
+      if (tempDir) deleteTree(dir);
+    }
+  }
+
+  private static void checkExact(float[][] data, float[] q, int k, Set<String> got) {
+    Integer[] ids = new Integer[data.length];
+    float[] s = new float[data.length];
+    for (int i = 0; i < data.length; i++) {
+      ids[i] = i;
+      float d = 0;
+      for (int j = 0; j < q.length; j++) d += q[j] * data[i][j];
+      s[i] = d;
+    }
+    Arrays.sort(ids, Comparator.comparingDouble((Integer i) -> -s[i]));
+    for (int i = 0; i < k; i++) {
+      if (!got.contains("v" + ids[i])) throw new IllegalStateException("exact search disagrees with a plain loop at rank " + i);
+    }
+  }
+
+  static float[] unit(Random r, int dim) {
+    float[] v = new float[dim];
+    double n = 0;
+    for (int i = 0; i < dim; i++) {
+      v[i] = (float) r.nextGaussian();
+      n += v[i] * v[i];
+    }
+    n = Math.sqrt(n);
+    for (int i = 0; i < dim; i++) v[i] /= (float) n;
+    return v;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    }
+  }
+}
