@@ -67,8 +67,15 @@ public interface Encoder {
         }
         float[][] pixels = new float[n][];
         IntStream.range(0, n).parallel().forEach(i -> pixels[i] = model.pixelValues(Input.image(images.get(i))));
-        float[][] img = model.model().vision().imageFeatures(pixels);
-        float[][] txt = model.model().text().textFeatures(ids);
+        // through the towers in chunks of the model's maxBatch, as BgeVl.embedBatch does, to bound activations
+        float[][] img = new float[n][];
+        float[][] txt = new float[n][];
+        int chunk = model.options().maxBatch();
+        for (int from = 0; from < n; from += chunk) {
+          int to = Math.min(n, from + chunk);
+          System.arraycopy(model.model().vision().imageFeatures(Arrays.copyOfRange(pixels, from, to)), 0, img, from, to - from);
+          System.arraycopy(model.model().text().textFeatures(Arrays.copyOfRange(ids, from, to)), 0, txt, from, to - from);
+        }
         float[][] out = new float[n][];
         for (int i = 0; i < n; i++) {
           float[] v = txt[i].clone();
