@@ -230,6 +230,7 @@ public final class LlamaTokenizer {
 
   /** Token ids with BOS (and EOS if configured); {@link Encoding#truncated()} is always false. */
   public Encoding encode(String text) {
+    text = replaceLoneSurrogates(text);
     List<Integer> ids = new ArrayList<>();
     if (addBos) {
       ids.add(bosId);
@@ -267,6 +268,30 @@ public final class LlamaTokenizer {
       toks[i] = out[i] < idToToken.length ? idToToken[out[i]] : null;
     }
     return new Encoding(out, toks, false);
+  }
+
+  /** Unpaired UTF-16 surrogates (not Unicode text) become U+FFFD, one per surrogate. */
+  static String replaceLoneSurrogates(String s) {
+    StringBuilder sb = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1));
+      if (pair) {
+        if (sb != null) {
+          sb.append(c).append(s.charAt(i + 1));
+        }
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        if (sb == null) {
+          sb = new StringBuilder(s.length()).append(s, 0, i);
+        }
+        sb.append('\uFFFD');
+      } else if (sb != null) {
+        sb.append(c);
+      }
+    }
+    return sb == null ? s : sb.toString();
   }
 
   private void encodePiece(String piece, List<Integer> out) {
