@@ -7,7 +7,9 @@ import dev.bgevl.tensor.Linear;
 import dev.bgevl.tensor.Ops;
 import dev.bgevl.tensor.WeightFormat;
 import dev.bgevl.weights.DType;
+import dev.bgevl.weights.SyntheticWeights;
 import dev.bgevl.weights.TensorInfo;
+import dev.bgevl.weights.TensorSource;
 import dev.bgevl.weights.Weights;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -32,14 +34,15 @@ import java.nio.ByteOrder;
  * RoPE is relative, this equals the reference's left padding up to rounding (and equals encoding
  * one prompt at a time exactly). Thread-safe: weights are immutable and each call owns its buffers.
  */
-final class MistralModel {
+public final class MistralModel {
   private static final ValueLayout.OfShort I16_LE =
       ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
   private static final ValueLayout.OfFloat F32_LE =
       ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
   private final MistralConfig cfg;
-  private final TensorInfo embedTokens; // [vocab, hidden], mapped
+  private final TensorInfo embedTokens; // [vocab, hidden], mapped (null for synthetic weights)
+  private final float[] syntheticEmbed; // [vocab, hidden] fp32, synthetic weights only
   private final Layer[] layers;
   private final float[] norm; // [hidden]
   private final float[] invFreq; // [headDim/2], fp32 as transformers computes it
@@ -53,18 +56,35 @@ final class MistralModel {
       Linear downProj) {} // [hidden, intermediate]
 
   MistralModel(MistralConfig cfg, Weights w, String prefix) {
+    this(cfg, w, prefix, w.tensor(prefix + "embed_tokens.weight", cfg.vocabSize(),
+        cfg.hiddenSize()), null, format(w.tensor(prefix + "layers.0.self_attn.q_proj.weight",
+        cfg.qDim(), cfg.hiddenSize()).dtype()));
+  }
+
+  /**
+   * A decoder with seeded random weights ({@link SyntheticWeights}) stored in {@code format}, for
+   * benchmarks and memory projections.
+   */
+  public static MistralModel synthetic(MistralConfig cfg, long seed, WeightFormat format) {
+    SyntheticWeights w = new SyntheticWeights(seed);
+    return new MistralModel(cfg, w, "", null,
+        w.floats("embed_tokens.weight", cfg.vocabSize(), cfg.hiddenSize()), format);
+  }
+
+  private MistralModel(MistralConfig cfg, TensorSource w, String prefix, TensorInfo embedTokens,
+      float[] syntheticEmbed, WeightFormat fmt) {
     this.cfg = cfg;
     int h = cfg.hiddenSize();
     int q = cfg.qDim();
     int kv = cfg.kvDim();
     int im = cfg.intermediateSize();
-    this.embedTokens = w.tensor(prefix + "embed_tokens.weight", cfg.vocabSize(), h);
+    this.embedTokens = embedTokens;
+    this.syntheticEmbed = syntheticEmbed;
     this.layers = new Layer[cfg.numHiddenLayers()];
     for (int i = 0; i < layers.length; i++) {
       String p = prefix + "layers." + i + ".";
       String a = p + "self_attn.";
       String m = p + "mlp.";
-      WeightFormat fmt = format(w.tensor(a + "q_proj.weight", q, h).dtype());
       float[] qkv = concat(w.floats(a + "q_proj.weight", q, h), w.floats(a + "k_proj.weight", kv, h),
           w.floats(a + "v_proj.weight", kv, h));
       float[] gateUp = concat(w.floats(m + "gate_proj.weight", im, h),
@@ -81,7 +101,17 @@ final class MistralModel {
     this.invFreq = ropeInvFreq(cfg.ropeTheta(), cfg.headDim());
   }
 
-  MistralConfig config() {
+  /** Bytes of the packed projection weights (the embedding table excluded). */
+  public long projectionBytes() {
+    long n = 0;
+    for (Layer l : layers) {
+      n += l.qkvProj().weightBytes() + l.oProj().weightBytes() + l.gateUpProj().weightBytes()
+          + l.downProj().weightBytes();
+    }
+    return n;
+  }
+
+  public MistralConfig config() {
     return cfg;
   }
 
@@ -126,7 +156,7 @@ final class MistralModel {
    *
    * @param ids token ids per sequence (BOS included), each non-empty
    */
-  float[][] lastHidden(int[][] ids) {
+  public float[][] lastHidden(int[][] ids) {
     int batch = ids.length;
     int seq = 0;
     for (int[] s : ids) {
@@ -220,6 +250,10 @@ final class MistralModel {
     if (id < 0 || id >= cfg.vocabSize()) {
       throw new BgeVlException("token id " + id + " is outside the model's vocabulary of "
           + cfg.vocabSize());
+    }
+    if (syntheticEmbed != null) {
+      System.arraycopy(syntheticEmbed, id * h, dst, off, h);
+      return;
     }
     MemorySegment s = embedTokens.data();
     long base = (long) id * h;
