@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
     description = "BGE-VL multimodal embeddings and retrieval in pure Java.",
     subcommands = {
         EmbedCommand.class,
+        BenchCommand.class,
         InfoCommand.class,
         IndexCommand.class,
         SearchCommand.class,
