@@ -1,0 +1,169 @@
+package dev.bgevl.llava;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.bgevl.BgeVlException;
+import dev.bgevl.Embedding;
+import dev.bgevl.tensor.Ops;
+import dev.bgevl.tokenize.Encoding;
+import dev.bgevl.tokenize.LlamaTokenizer;
+import dev.bgevl.weights.Weights;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * BGE-VL-MLLM (LLaVA-NeXT + Mistral) embeddings for text inputs: prompt → Llama tokens → Mistral
+ * decoder → final-norm hidden state of the last prompt token ({@code ]} of {@code [/INST]}) →
+ * L2-normalized. Image inputs (LLaVA-NeXT any-resolution tiling) are not implemented yet.
+ *
+ * <p>Thread-safe after load; {@link #close} unmaps the weights.
+ */
+public final class MllmEmbedder implements AutoCloseable {
+  /** One text input: its role, the query instruction (nullable) and the text. */
+  public record TextInput(MllmRole role, String instruction, String text) {
+    public TextInput {
+      if (role == null || text == null) {
+        throw new IllegalArgumentException("an MLLM text input needs a role and a text");
+      }
+    }
+  }
+
+  private final Path dir;
+  private final Weights weights;
+  private final LlamaTokenizer tokenizer;
+  private final MistralModel model;
+  private final int imageTokenIndex;
+
+  private MllmEmbedder(Path dir, Weights weights, LlamaTokenizer tokenizer, MistralModel model,
+      int imageTokenIndex) {
+    this.dir = dir;
+    this.weights = weights;
+    this.tokenizer = tokenizer;
+    this.model = model;
+    this.imageTokenIndex = imageTokenIndex;
+  }
+
+  /** Loads config.json, tokenizer.json and the (sharded) safetensors of a LLaVA-NeXT folder. */
+  public static MllmEmbedder load(Path dir) {
+    Path cfgFile = dir.resolve("config.json");
+    if (!Files.isRegularFile(cfgFile)) {
+      throw new BgeVlException(cfgFile + ": missing (not a model folder)");
+    }
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(cfgFile.toFile());
+    } catch (IOException e) {
+      throw new BgeVlException(cfgFile + ": cannot read: " + e.getMessage(), e);
+    }
+    boolean llava = root.path("text_config").isObject() || "llava_next".equals(root.path("model_type").asText());
+    MistralConfig cfg;
+    try {
+      cfg = MistralConfig.from(llava ? root.path("text_config") : root, llava);
+    } catch (BgeVlException e) {
+      throw new BgeVlException(cfgFile + ": " + e.getMessage(), e);
+    }
+    int imageToken = root.path("image_token_index").asInt(32000);
+    LlamaTokenizer tok = LlamaTokenizer.load(dir);
+    if (tok.vocabSize() > cfg.vocabSize()) {
+      throw new BgeVlException(dir + ": tokenizer has " + tok.vocabSize()
+          + " ids but the model's vocab_size is " + cfg.vocabSize());
+    }
+    Weights w = Weights.open(dir);
+    try {
+      String prefix = null;
+      for (String p : new String[] {"language_model.model.", "model.language_model.",
+          "language_model.", "model."}) {
+        if (w.has(p + "embed_tokens.weight")) {
+          prefix = p;
+          break;
+        }
+      }
+      if (prefix == null) {
+        throw new BgeVlException(dir + ": no 'language_model.model.embed_tokens.weight' (or"
+            + " 'language_model.embed_tokens.weight') tensor: not a LLaVA-NeXT/Mistral checkpoint");
+      }
+      return new MllmEmbedder(dir, w, tok, new MistralModel(cfg, w, prefix), imageToken);
+    } catch (RuntimeException e) {
+      w.close();
+      throw e;
+    }
+  }
+
+  public MistralConfig textConfig() {
+    return model.config();
+  }
+
+  public LlamaTokenizer tokenizer() {
+    return tokenizer;
+  }
+
+  public int dim() {
+    return model.config().hiddenSize();
+  }
+
+  /** The prompt of a text input (see {@link MllmPrompts}). */
+  public static String prompt(TextInput in) {
+    return MllmPrompts.prompt(in.role(), in.role() == MllmRole.QUERY ? in.instruction() : null,
+        in.text(), false);
+  }
+
+  /** The token ids of a text input's prompt (BOS first), checked against the model's limits. */
+  public int[] inputIds(TextInput in) {
+    String prompt = prompt(in);
+    Encoding e = tokenizer.encode(prompt);
+    int[] ids = e.ids();
+    for (int id : ids) {
+      if (id == imageTokenIndex) {
+        throw new BgeVlException("MLLM text input contains the literal '<image>' token; image"
+            + " inputs are not supported by this text-only path");
+      }
+    }
+    int max = model.config().maxTokens();
+    if (ids.length > max) {
+      throw new BgeVlException("MLLM input of " + ids.length + " tokens exceeds the model's "
+          + max + " positions (text starting '" + abbreviate(in.text()) + "')");
+    }
+    return ids;
+  }
+
+  private static String abbreviate(String s) {
+    String one = s.replaceAll("\\s+", " ");
+    return one.length() <= 40 ? one : one.substring(0, 40) + "…";
+  }
+
+  public Embedding embed(TextInput in) {
+    return embedBatch(List.of(in)).getFirst();
+  }
+
+  /** Embeds texts together (one padded batch); results equal one-at-a-time encoding. */
+  public List<Embedding> embedBatch(List<TextInput> inputs) {
+    if (inputs.isEmpty()) {
+      return List.of();
+    }
+    int[][] ids = new int[inputs.size()][];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = inputIds(inputs.get(i));
+    }
+    float[][] last = model.lastHidden(ids);
+    List<Embedding> out = new ArrayList<>(last.length);
+    for (float[] raw : last) {
+      float[] v = raw.clone();
+      Ops.l2Normalize(v, 0, v.length);
+      out.add(new Embedding(v, raw, false));
+    }
+    return out;
+  }
+
+  /** The model folder. */
+  public Path folder() {
+    return dir;
+  }
+
+  @Override
+  public void close() {
+    weights.close();
+  }
+}
