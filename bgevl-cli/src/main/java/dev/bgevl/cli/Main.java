@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
         TokenizeCommand.class,
         PreprocessCommand.class,
         ServeCommand.class,
+        EvalCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
   /** Exit status for a runtime failure (bad input, unreadable model, I/O); usage errors give 2. */

@@ -24,36 +24,68 @@ public final class ClipVisionModel {
   private final Linear visualProjection; // [projection, hidden], no bias
 
   ClipVisionModel(TensorSource w, ClipConfig.Vision cfg, int projectionDim) {
+    this(w, "", cfg, projectionDim);
+  }
+
+  /**
+   * {@code prefix} is prepended to every weight name ({@code ""} for a {@code CLIPModel},
+   * {@code "vision_tower."} for LLaVA); {@code projectionDim} 0 means the checkpoint has no
+   * {@code visual_projection} (only {@link #hiddenStates} is then available).
+   */
+  private ClipVisionModel(TensorSource w, String prefix, ClipConfig.Vision cfg, int projectionDim) {
     this.cfg = cfg;
     this.projectionDim = projectionDim;
     int h = cfg.hiddenSize();
     int p = cfg.patchSize();
     int c = cfg.numChannels();
-    String e = "vision_model.embeddings.";
+    String e = prefix + "vision_model.embeddings.";
     this.patchEmbedding = Linear.pack(w.floats(e + "patch_embedding.weight", h, c, p, p), null, h, c * p * p);
     this.classEmbedding = w.floats(e + "class_embedding", h);
     this.positionEmbedding = w.floats(e + "position_embedding.weight", cfg.numPositions(), h);
-    this.preLayrnormWeight = w.floats("vision_model.pre_layrnorm.weight", h);
-    this.preLayrnormBias = w.floats("vision_model.pre_layrnorm.bias", h);
+    this.preLayrnormWeight = w.floats(prefix + "vision_model.pre_layrnorm.weight", h);
+    this.preLayrnormBias = w.floats(prefix + "vision_model.pre_layrnorm.bias", h);
     this.layers = new ClipEncoderLayer[cfg.numHiddenLayers()];
     for (int i = 0; i < layers.length; i++) {
-      layers[i] = new ClipEncoderLayer(w, "vision_model.encoder.layers." + i, h, cfg.intermediateSize(),
+      layers[i] = new ClipEncoderLayer(w, prefix + "vision_model.encoder.layers." + i, h, cfg.intermediateSize(),
           cfg.numAttentionHeads(), cfg.hiddenAct(), cfg.layerNormEps());
     }
-    this.postLayernormWeight = w.floats("vision_model.post_layernorm.weight", h);
-    this.postLayernormBias = w.floats("vision_model.post_layernorm.bias", h);
-    this.visualProjection = Linear.pack(w.floats("visual_projection.weight", projectionDim, h), null, projectionDim, h);
-  }
-
-  public ClipConfig.Vision config() {
-    return cfg;
+    this.postLayernormWeight = w.floats(prefix + "vision_model.post_layernorm.weight", h);
+    this.postLayernormBias = w.floats(prefix + "vision_model.post_layernorm.bias", h);
+    this.visualProjection = projectionDim == 0 ? null
+        : Linear.pack(w.floats(prefix + "visual_projection.weight", projectionDim, h), null, projectionDim, h);
   }
 
   /**
-   * Image features (unnormalized) for a batch of {@code pixel_values}, each CHW float32
-   * [channels, image_size, image_size]. Returns [batch][projection_dim].
+   * A bare vision tower ({@code CLIPVisionModel}, as inside LLaVA) whose weights are named
+   * {@code prefix + "vision_model.*"}; it has no {@code visual_projection}, so only
+   * {@link #hiddenStates} may be called.
    */
-  public float[][] imageFeatures(float[][] pixelValues) {
+  public static ClipVisionModel tower(TensorSource w, String prefix, ClipConfig.Vision cfg) {
+    return new ClipVisionModel(w, prefix, cfg, 0);
+  }
+
+  /**
+   * The encoder's hidden state after its first {@code layers} blocks (transformers'
+   * {@code hidden_states[layers]}: 0 is the embeddings after {@code pre_layrnorm}), without
+   * {@code post_layernorm}: [batch][numPositions·hidden], CLS first.
+   */
+  public float[][] hiddenStates(float[][] pixelValues, int layers) {
+    if (layers < 0 || layers > this.layers.length) {
+      throw new IllegalArgumentException("layers must be 0.." + this.layers.length + ", got " + layers);
+    }
+    int batch = pixelValues.length;
+    int seq = cfg.numPositions();
+    int h = cfg.hiddenSize();
+    float[] x = encode(pixelValues, layers);
+    float[][] out = new float[batch][];
+    for (int b = 0; b < batch; b++) {
+      out[b] = java.util.Arrays.copyOfRange(x, b * seq * h, (b + 1) * seq * h);
+    }
+    return out;
+  }
+
+  /** Embeddings, {@code pre_layrnorm} and the first {@code nLayers} blocks: [batch·seq, hidden]. */
+  private float[] encode(float[][] pixelValues, int nLayers) {
     int batch = pixelValues.length;
     int h = cfg.hiddenSize();
     int side = cfg.imageSize();
@@ -71,9 +103,28 @@ public final class ClipVisionModel {
     Ops.layerNorm(x, normed, rows, h, preLayrnormWeight, preLayrnormBias, cfg.layerNormEps());
     x = normed;
     ClipEncoderLayer.Buffers buf = new ClipEncoderLayer.Buffers(rows, h, cfg.intermediateSize());
-    for (ClipEncoderLayer layer : layers) {
-      layer.forward(x, batch, seq, false, null, buf);
+    for (int i = 0; i < nLayers; i++) {
+      layers[i].forward(x, batch, seq, false, null, buf);
     }
+    return x;
+  }
+
+  public ClipConfig.Vision config() {
+    return cfg;
+  }
+
+  /**
+   * Image features (unnormalized) for a batch of {@code pixel_values}, each CHW float32
+   * [channels, image_size, image_size]. Returns [batch][projection_dim].
+   */
+  public float[][] imageFeatures(float[][] pixelValues) {
+    if (visualProjection == null) {
+      throw new IllegalStateException("this vision tower has no visual_projection; use hiddenStates");
+    }
+    int batch = pixelValues.length;
+    int h = cfg.hiddenSize();
+    int seq = cfg.numPositions();
+    float[] x = encode(pixelValues, layers.length);
     float[] cls = new float[batch * h]; // [batch, hidden]: the class token of each image
     for (int b = 0; b < batch; b++) {
       System.arraycopy(x, b * seq * h, cls, b * h, h);

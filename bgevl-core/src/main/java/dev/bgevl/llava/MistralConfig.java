@@ -4,93 +4,87 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.bgevl.BgeVlException;
 
 /**
- * The language model of a LLaVA-NeXT {@code config.json} ({@code text_config}), or a plain Mistral /
- * Llama {@code config.json}. Absent keys take transformers 4.45's defaults for the config's
- * {@code model_type}: {@code MistralConfig} (rms_norm_eps 1e-6, rope_theta 1e4, 8 KV heads, sliding
- * window 4096...) or, as {@code LlavaNextConfig} does for a text_config without a model_type,
- * {@code LlamaConfig}. The real llava-v1.6-mistral text_config sets rms_norm_eps 1e-5, rope_theta 1e6
- * and sliding_window null explicitly.
+ * The text model's config ({@code text_config} of a LLaVA-NeXT {@code config.json}, or a plain
+ * Mistral/Llama {@code config.json}). Keys absent from the file take transformers 4.45's
+ * {@code MistralConfig} defaults, or {@code LlamaConfig}'s when model_type is "llama" or missing
+ * inside a LLaVA-NeXT text_config (transformers' rule).
  *
- * @param slidingWindow 0 when null (no window)
+ * @param slidingWindow 0 when null (no sliding window)
  */
-public record MistralConfig(String modelType, int vocabSize, int hiddenSize, int intermediateSize, int numHiddenLayers,
+public record MistralConfig(int hiddenSize, int intermediateSize, int numHiddenLayers,
     int numAttentionHeads, int numKeyValueHeads, int headDim, float rmsNormEps, double ropeTheta,
-    int maxPositionEmbeddings, int slidingWindow) {
+    int maxPositionEmbeddings, int slidingWindow, int vocabSize, String hiddenAct) {
 
   public MistralConfig {
-    positive("vocab_size", vocabSize);
-    positive("hidden_size", hiddenSize);
-    positive("intermediate_size", intermediateSize);
-    positive("num_hidden_layers", numHiddenLayers);
-    positive("num_attention_heads", numAttentionHeads);
-    positive("num_key_value_heads", numKeyValueHeads);
-    positive("head_dim", headDim);
-    positive("max_position_embeddings", maxPositionEmbeddings);
+    if (hiddenSize <= 0 || intermediateSize <= 0 || numHiddenLayers <= 0 || numAttentionHeads <= 0
+        || numKeyValueHeads <= 0 || headDim <= 0 || vocabSize <= 0 || maxPositionEmbeddings <= 0) {
+      throw new BgeVlException("text config: sizes must be positive (hidden " + hiddenSize
+          + ", intermediate " + intermediateSize + ", layers " + numHiddenLayers + ", heads "
+          + numAttentionHeads + ", kv heads " + numKeyValueHeads + ", head_dim " + headDim
+          + ", vocab " + vocabSize + ", max positions " + maxPositionEmbeddings + ")");
+    }
     if (numAttentionHeads % numKeyValueHeads != 0) {
-      throw new BgeVlException("config.json: text_config.num_attention_heads " + numAttentionHeads
+      throw new BgeVlException("text config: num_attention_heads " + numAttentionHeads
           + " is not a multiple of num_key_value_heads " + numKeyValueHeads);
     }
-    if (headDim % 2 != 0) throw new BgeVlException("config.json: text_config.head_dim " + headDim + " must be even (RoPE)");
-    if (!(rmsNormEps > 0) || !(ropeTheta > 0)) {
-      throw new BgeVlException("config.json: text_config.rms_norm_eps " + rmsNormEps + " and rope_theta " + ropeTheta
-          + " must be positive");
+    if (headDim % 2 != 0) {
+      throw new BgeVlException("text config: head_dim " + headDim + " must be even for RoPE");
     }
-    if (slidingWindow < 0) throw new BgeVlException("config.json: text_config.sliding_window " + slidingWindow + " is negative");
+    if (!hiddenAct.equals("silu")) {
+      throw new BgeVlException("text config: hidden_act '" + hiddenAct + "' is not supported (silu)");
+    }
+    if (!(rmsNormEps > 0) || !(ropeTheta > 0)) {
+      throw new BgeVlException("text config: rms_norm_eps " + rmsNormEps + " and rope_theta "
+          + ropeTheta + " must be positive");
+    }
   }
 
-  /** Query heads per KV head (GQA). */
-  public int groups() {
-    return numAttentionHeads / numKeyValueHeads;
+  /** From a text_config node; {@code nested} = inside a LLaVA config (missing model_type → llama). */
+  public static MistralConfig from(JsonNode t, boolean nested) {
+    String type = t.path("model_type").asText(nested ? "llama" : "mistral");
+    boolean llama = type.equals("llama");
+    if (!llama && !type.equals("mistral")) {
+      throw new BgeVlException("text config: model_type '" + type + "' is not mistral or llama");
+    }
+    int hidden = t.path("hidden_size").asInt(4096);
+    int heads = t.path("num_attention_heads").asInt(32);
+    int kv = t.path("num_key_value_heads").isNumber() ? t.get("num_key_value_heads").asInt()
+        : (llama ? heads : 8);
+    int headDim = t.path("head_dim").isNumber() ? t.get("head_dim").asInt() : hidden / heads;
+    int sliding = 0;
+    if (!llama) {
+      JsonNode sw = t.path("sliding_window");
+      sliding = sw.isMissingNode() ? 4096 : (sw.isNull() ? 0 : sw.asInt());
+    }
+    if (t.path("rope_scaling").isObject()) {
+      throw new BgeVlException("text config: rope_scaling is not supported");
+    }
+    return new MistralConfig(hidden,
+        t.path("intermediate_size").asInt(llama ? 11008 : 14336),
+        t.path("num_hidden_layers").asInt(32), heads, kv, headDim,
+        (float) t.path("rms_norm_eps").asDouble(1e-6),
+        t.path("rope_theta").asDouble(10000.0),
+        t.path("max_position_embeddings").asInt(llama ? 2048 : 4096 * 32), sliding,
+        t.path("vocab_size").asInt(32000), t.path("hidden_act").asText("silu"));
   }
 
-  /** Width of the query projection (heads × head_dim; may differ from hidden_size). */
   public int qDim() {
     return numAttentionHeads * headDim;
   }
 
-  /** Width of the key and value projections. */
   public int kvDim() {
     return numKeyValueHeads * headDim;
   }
 
-  /** Reads {@code text_config} (or the root when the file is a plain language-model config). */
-  public static MistralConfig fromJson(JsonNode root) {
-    JsonNode t = root.has("text_config") ? root.path("text_config") : root;
-    String type = t.path("model_type").asText(root.has("text_config") ? "llama" : "mistral");
-    if (!type.equals("mistral") && !type.equals("llama")) {
-      throw new BgeVlException("config.json: text_config.model_type '" + type + "' is not supported (mistral or llama)");
-    }
-    boolean mistral = type.equals("mistral");
-    String act = t.path("hidden_act").asText("silu");
-    if (!act.equals("silu")) throw new BgeVlException("config.json: text_config.hidden_act '" + act + "' is not supported (silu)");
-    if (t.path("attention_bias").asBoolean(false) || t.path("mlp_bias").asBoolean(false)) {
-      throw new BgeVlException("config.json: text_config with attention_bias/mlp_bias is not supported");
-    }
-    JsonNode scaling = t.path("rope_scaling");
-    if (!scaling.isMissingNode() && !scaling.isNull()) {
-      throw new BgeVlException("config.json: text_config.rope_scaling " + scaling + " is not supported");
-    }
-    int hidden = t.path("hidden_size").asInt(4096);
-    int heads = t.path("num_attention_heads").asInt(32);
-    int kvHeads = t.path("num_key_value_heads").isNull() || t.path("num_key_value_heads").isMissingNode()
-        ? (mistral ? 8 : heads) : t.path("num_key_value_heads").asInt();
-    int headDim = t.path("head_dim").isNull() || t.path("head_dim").isMissingNode()
-        ? (heads > 0 ? hidden / heads : 0) : t.path("head_dim").asInt();
-    JsonNode sw = t.path("sliding_window");
-    int window = !mistral || sw.isNull() ? 0 : sw.isMissingNode() ? 4096 : sw.asInt();
-    return new MistralConfig(type,
-        t.path("vocab_size").asInt(root.path("vocab_size").asInt(32000)),
-        hidden,
-        t.path("intermediate_size").asInt(mistral ? 14336 : 11008),
-        t.path("num_hidden_layers").asInt(32),
-        heads, kvHeads, headDim,
-        (float) t.path("rms_norm_eps").asDouble(1e-6),
-        t.path("rope_theta").asDouble(10000.0),
-        t.path("max_position_embeddings").asInt(mistral ? 4096 * 32 : 2048),
-        window);
+  /** The most positions a prompt may use. */
+  public int maxTokens() {
+    return slidingWindow > 0 ? Math.min(slidingWindow, maxPositionEmbeddings) : maxPositionEmbeddings;
   }
 
-  private static void positive(String key, int v) {
-    if (v <= 0) throw new BgeVlException("config.json: text_config." + key + " must be positive, got " + v);
+  /** Parameters of the decoder (embeddings and layers, no lm_head). */
+  public long parameters() {
+    long layer = (long) hiddenSize * (qDim() + 2L * kvDim()) + (long) qDim() * hiddenSize
+        + 3L * hiddenSize * intermediateSize + 2L * hiddenSize;
+    return (long) vocabSize * hiddenSize + numHiddenLayers * layer + hiddenSize;
   }
 }

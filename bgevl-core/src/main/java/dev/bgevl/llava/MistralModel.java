@@ -2,221 +2,275 @@ package dev.bgevl.llava;
 
 import dev.bgevl.BgeVlException;
 import dev.bgevl.tensor.Activation;
+import dev.bgevl.tensor.Attention;
 import dev.bgevl.tensor.Linear;
 import dev.bgevl.tensor.Ops;
 import dev.bgevl.tensor.WeightFormat;
 import dev.bgevl.weights.DType;
+import dev.bgevl.weights.SyntheticWeights;
 import dev.bgevl.weights.TensorInfo;
+import dev.bgevl.weights.TensorSource;
 import dev.bgevl.weights.Weights;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.List;
 
 /**
- * The Mistral decoder of LLaVA-NeXT (transformers 4.45 {@code MistralModel}), for embedding: input
- * embeddings in, the final-RMSNorm hidden state of each sequence's last token out. No LM head, no KV
- * cache (one prefill per input). Per layer:
+ * The Mistral decoder of LLaVA-NeXT (transformers 4.45 {@code MistralModel}), run once over a
+ * prompt (prefill only, no cache, no lm_head), returning the final-RMSNorm hidden state of each
+ * sequence's last token.
+ *
  * <pre>
- *   h += o_proj(attention(rope(q_proj(x)), rope(k_proj(x)), v_proj(x)))   x = input_layernorm(h)
- *   h += down_proj(silu(gate_proj(x)) · up_proj(x))                       x = post_attention_layernorm(h)
+ * h = embed_tokens[ids]
+ * per layer: h += o_proj(attn(rope(q), rope(k), v))   with q|k|v = proj(RMSNorm(h))
+ *            h += down_proj(silu(gate_proj(x)) · up_proj(x)),  x = RMSNorm(h)
+ * out = norm(h)[last token]
  * </pre>
- * Weights stay in their stored 16-bit format (BF16 or F16) inside {@link Linear}; activations,
- * norms, softmax and sums are fp32, as the reference's fp32 run with upcast weights.
- * Immutable after load; thread-safe.
+ *
+ * Compute is fp32; projection weights stay in their stored 16-bit format (products and sums fp32).
+ * The embedding table stays memory-mapped and is read row by row.
+ *
+ * <p>Batches are laid out right-padded internally, each sequence at positions 0..len-1: since
+ * RoPE is relative, this equals the reference's left padding up to rounding (and equals encoding
+ * one prompt at a time exactly). Thread-safe: weights are immutable and each call owns its buffers.
  */
 public final class MistralModel {
-  /** Weight-name prefixes of the language model, tried in order (4.45 layout, ≥ 4.52 layout, plain). */
-  static final List<String> PREFIXES = List.of("language_model.model.", "model.language_model.", "language_model.", "model.");
+  private static final ValueLayout.OfShort I16_LE =
+      ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+  private static final ValueLayout.OfFloat F32_LE =
+      ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-  private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
-  private final MistralConfig config;
-  private final String prefix;
-  // embed_tokens [vocab, hidden] in its stored format: 16-bit patterns, or fp32
-  private final short[] embed16;
-  private final float[] embed32;
-  private final DType embedType;
+  private final MistralConfig cfg;
+  private final TensorInfo embedTokens; // [vocab, hidden], mapped (null for synthetic weights)
+  private final float[] syntheticEmbed; // [vocab, hidden] fp32, synthetic weights only
   private final Layer[] layers;
-  private final float[] norm;          // [hidden]
-  private final Rope rope;
+  private final float[] norm; // [hidden]
+  private final float[] invFreq; // [headDim/2], fp32 as transformers computes it
 
-  /** One decoder layer; names follow the checkpoint keys. */
   private record Layer(
-      float[] inputLayernorm,          // [hidden]
-      Linear qkvProj,                  // [qDim + 2·kvDim, hidden]: q_proj | k_proj | v_proj
-      Linear oProj,                    // [hidden, qDim]
-      float[] postAttentionLayernorm,  // [hidden]
-      Linear gateProj,                 // [intermediate, hidden]
-      Linear upProj,                   // [intermediate, hidden]
-      Linear downProj) {}              // [hidden, intermediate]
+      float[] inputLayernorm, // [hidden]
+      Linear qkvProj, // [qDim + 2·kvDim, hidden]: q_proj | k_proj | v_proj
+      Linear oProj, // [hidden, qDim]
+      float[] postAttentionLayernorm, // [hidden]
+      Linear gateUpProj, // [2·intermediate, hidden]: gate_proj | up_proj
+      Linear downProj) {} // [hidden, intermediate]
 
-  private MistralModel(MistralConfig config, String prefix, short[] embed16, float[] embed32, DType embedType,
-                       Layer[] layers, float[] norm) {
-    this.config = config;
-    this.prefix = prefix;
-    this.embed16 = embed16;
-    this.embed32 = embed32;
-    this.embedType = embedType;
-    this.layers = layers;
-    this.norm = norm;
-    this.rope = new Rope(config.headDim(), config.ropeTheta());
+  MistralModel(MistralConfig cfg, Weights w, String prefix) {
+    this(cfg, w, prefix, w.tensor(prefix + "embed_tokens.weight", cfg.vocabSize(),
+        cfg.hiddenSize()), null, format(w.tensor(prefix + "layers.0.self_attn.q_proj.weight",
+        cfg.qDim(), cfg.hiddenSize()).dtype()));
   }
 
-  /** Loads and packs the decoder weights (the mapped files may be closed afterwards). */
-  public static MistralModel load(Weights w, MistralConfig c) {
-    String prefix = null;
-    for (String p : PREFIXES) {
-      if (w.has(p + "embed_tokens.weight")) {
-        prefix = p;
-        break;
-      }
-    }
-    if (prefix == null) {
-      throw new BgeVlException(w.folder() + ": no language-model weights (none of " + PREFIXES.stream()
-          .map(p -> "'" + p + "embed_tokens.weight'").toList() + " found)");
-    }
-    long hidden = c.hiddenSize();
-    TensorInfo emb = w.tensor(prefix + "embed_tokens.weight", c.vocabSize(), hidden);
-    short[] e16 = null;
-    float[] e32 = null;
-    if (emb.dtype() == DType.F32) {
-      e32 = Weights.toFloats(emb);
-    } else {
-      e16 = new short[Math.toIntExact(emb.numel())];
-      MemorySegment.copy(emb.data(), I16_LE, 0, e16, 0, e16.length);
-    }
-    Layer[] layers = new Layer[c.numHiddenLayers()];
-    for (int l = 0; l < layers.length; l++) {
-      String p = prefix + "layers." + l + ".";
-      float[] q = w.floats(p + "self_attn.q_proj.weight", c.qDim(), hidden);
-      float[] k = w.floats(p + "self_attn.k_proj.weight", c.kvDim(), hidden);
-      float[] v = w.floats(p + "self_attn.v_proj.weight", c.kvDim(), hidden);
-      float[] qkv = new float[q.length + k.length + v.length];
-      System.arraycopy(q, 0, qkv, 0, q.length);
-      System.arraycopy(k, 0, qkv, q.length, k.length);
-      System.arraycopy(v, 0, qkv, q.length + k.length, v.length);
-      layers[l] = new Layer(
-          w.floats(p + "input_layernorm.weight", hidden),
-          pack(w, p + "self_attn.q_proj.weight", qkv, c.qDim() + 2 * c.kvDim(), c.hiddenSize()),
-          pack(w, p + "self_attn.o_proj.weight", w.floats(p + "self_attn.o_proj.weight", hidden, c.qDim()),
-              c.hiddenSize(), c.qDim()),
-          w.floats(p + "post_attention_layernorm.weight", hidden),
-          pack(w, p + "mlp.gate_proj.weight", w.floats(p + "mlp.gate_proj.weight", c.intermediateSize(), hidden),
-              c.intermediateSize(), c.hiddenSize()),
-          pack(w, p + "mlp.up_proj.weight", w.floats(p + "mlp.up_proj.weight", c.intermediateSize(), hidden),
-              c.intermediateSize(), c.hiddenSize()),
-          pack(w, p + "mlp.down_proj.weight", w.floats(p + "mlp.down_proj.weight", hidden, c.intermediateSize()),
-              c.hiddenSize(), c.intermediateSize()));
-    }
-    float[] norm = w.floats(prefix + "norm.weight", hidden);
-    return new MistralModel(c, prefix, e16, e32, emb.dtype(), layers, norm);
+  /**
+   * A decoder with seeded random weights ({@link SyntheticWeights}) stored in {@code format}, for
+   * benchmarks and memory projections.
+   */
+  public static MistralModel synthetic(MistralConfig cfg, long seed, WeightFormat format) {
+    SyntheticWeights w = new SyntheticWeights(seed);
+    return new MistralModel(cfg, w, "", null,
+        w.floats("embed_tokens.weight", cfg.vocabSize(), cfg.hiddenSize()), format);
   }
 
-  /** Packs a weight in the format it is stored in, so 16-bit checkpoints stay 16-bit in memory. */
-  private static Linear pack(Weights w, String name, float[] weight, int out, int in) {
-    WeightFormat f = switch (w.tensors().get(name).dtype()) {
+  private MistralModel(MistralConfig cfg, TensorSource w, String prefix, TensorInfo embedTokens,
+      float[] syntheticEmbed, WeightFormat fmt) {
+    this.cfg = cfg;
+    int h = cfg.hiddenSize();
+    int q = cfg.qDim();
+    int kv = cfg.kvDim();
+    int im = cfg.intermediateSize();
+    this.embedTokens = embedTokens;
+    this.syntheticEmbed = syntheticEmbed;
+    this.layers = new Layer[cfg.numHiddenLayers()];
+    for (int i = 0; i < layers.length; i++) {
+      String p = prefix + "layers." + i + ".";
+      String a = p + "self_attn.";
+      String m = p + "mlp.";
+      float[] qkv = concat(w.floats(a + "q_proj.weight", q, h), w.floats(a + "k_proj.weight", kv, h),
+          w.floats(a + "v_proj.weight", kv, h));
+      float[] gateUp = concat(w.floats(m + "gate_proj.weight", im, h),
+          w.floats(m + "up_proj.weight", im, h));
+      layers[i] = new Layer(
+          w.floats(p + "input_layernorm.weight", h),
+          Linear.pack(qkv, null, q + 2 * kv, h, fmt),
+          Linear.pack(w.floats(a + "o_proj.weight", h, q), null, h, q, fmt),
+          w.floats(p + "post_attention_layernorm.weight", h),
+          Linear.pack(gateUp, null, 2 * im, h, fmt),
+          Linear.pack(w.floats(m + "down_proj.weight", h, im), null, h, im, fmt));
+    }
+    this.norm = w.floats(prefix + "norm.weight", h);
+    this.invFreq = ropeInvFreq(cfg.ropeTheta(), cfg.headDim());
+  }
+
+  /** Bytes of the packed projection weights (the embedding table excluded). */
+  public long projectionBytes() {
+    long n = 0;
+    for (Layer l : layers) {
+      n += l.qkvProj().weightBytes() + l.oProj().weightBytes() + l.gateUpProj().weightBytes()
+          + l.downProj().weightBytes();
+    }
+    return n;
+  }
+
+  public MistralConfig config() {
+    return cfg;
+  }
+
+  private static WeightFormat format(DType d) {
+    return switch (d) {
       case BF16 -> WeightFormat.BF16;
       case F16 -> WeightFormat.F16;
       default -> WeightFormat.F32;
     };
-    return Linear.pack(weight, null, out, in, f);
   }
 
-  public MistralConfig config() {
-    return config;
-  }
-
-  /** The weight-name prefix found in the checkpoint (e.g. {@code language_model.model.}). */
-  public String weightPrefix() {
-    return prefix;
-  }
-
-  public float[] ropeInvFreq() {
-    return rope.invFreq();
-  }
-
-  /** Writes the embedding row of {@code tokenId} to {@code out[off, off + hidden)}. */
-  public void embedToken(int tokenId, float[] out, int off) {
-    int hidden = config.hiddenSize();
-    if (tokenId < 0 || tokenId >= config.vocabSize()) {
-      throw new BgeVlException("token id " + tokenId + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+  private static float[] concat(float[]... parts) {
+    int n = 0;
+    for (float[] p : parts) {
+      n += p.length;
     }
-    int base = tokenId * hidden;
-    if (embed32 != null) {
-      System.arraycopy(embed32, base, out, off, hidden);
-    } else if (embedType == DType.BF16) {
-      for (int i = 0; i < hidden; i++) out[off + i] = DType.bf16ToF32(embed16[base + i]);
-    } else {
-      for (int i = 0; i < hidden; i++) out[off + i] = DType.f16ToF32(embed16[base + i]);
+    float[] out = new float[n];
+    int off = 0;
+    for (float[] p : parts) {
+      System.arraycopy(p, 0, out, off, p.length);
+      off += p.length;
     }
+    return out;
   }
 
   /**
-   * Runs sequences packed one after another and returns, per sequence, the final-norm hidden state
-   * of its last token (not L2-normalized).
-   *
-   * @param inputsEmbeds [Σ lengths, hidden]; not modified
-   * @param lengths tokens per sequence, each ≥ 1 and ≤ max_position_embeddings
-   * @return [sequences, hidden]
+   * {@code 1 / base^(arange(0, dim, 2) / dim)} in fp32 as transformers 4.45's
+   * MistralRotaryEmbedding computes it (int64 arange → float32, pow and division in fp32).
    */
-  public float[] lastHiddenStates(float[] inputsEmbeds, int[] lengths) {
-    int hidden = config.hiddenSize();
-    int rows = 0;
-    int maxLen = 0;
-    int[] starts = new int[lengths.length];
-    for (int s = 0; s < lengths.length; s++) {
-      if (lengths[s] < 1) throw new IllegalArgumentException("sequence " + s + " is empty");
-      if (lengths[s] > config.maxPositionEmbeddings()) {
-        throw new BgeVlException("an input of " + lengths[s] + " tokens exceeds the model's max_position_embeddings "
-            + config.maxPositionEmbeddings());
-      }
-      starts[s] = rows;
-      rows += lengths[s];
-      maxLen = Math.max(maxLen, lengths[s]);
+  static float[] ropeInvFreq(double theta, int headDim) {
+    float[] inv = new float[headDim / 2];
+    float base = (float) theta;
+    for (int i = 0; i < inv.length; i++) {
+      float e = (float) (2 * i) / (float) headDim;
+      inv[i] = 1.0f / (float) Math.pow(base, e);
     }
-    if (inputsEmbeds.length != (long) rows * hidden) {
-      throw new IllegalArgumentException("inputsEmbeds has " + inputsEmbeds.length + " values, expected "
-          + rows + " × " + hidden);
-    }
-    int[] positions = new int[rows];
-    for (int s = 0; s < lengths.length; s++) {
-      for (int i = 0; i < lengths[s]; i++) positions[starts[s] + i] = i;
-    }
-    float[][] ropeTables = rope.tables(maxLen);
-    int qDim = config.qDim();
-    int qkvWidth = qDim + 2 * config.kvDim();
-    int inter = config.intermediateSize();
-    float eps = config.rmsNormEps();
+    return inv;
+  }
 
-    float[] h = inputsEmbeds.clone();                       // [rows, hidden] residual stream
-    float[] x = new float[rows * hidden];                   // [rows, hidden] normed
-    float[] qkv = new float[rows * qkvWidth];               // [rows, q | k | v]
-    float[] attn = new float[rows * qDim];                  // [rows, qDim]
-    float[] gate = new float[Math.multiplyExact(rows, inter)]; // [rows, intermediate]
-    float[] up = new float[rows * inter];                   // [rows, intermediate]
-    for (Layer layer : layers) {
-      // self-attention block
-      Ops.rmsNorm(h, x, rows, hidden, layer.inputLayernorm(), eps);
-      layer.qkvProj().apply(x, rows, qkv, Activation.NONE);
-      rope.apply(qkv, rows, qkvWidth, 0, config.numAttentionHeads(), positions, ropeTables);
-      rope.apply(qkv, rows, qkvWidth, qDim, config.numKeyValueHeads(), positions, ropeTables);
-      GqaAttention.apply(qkv, starts, lengths, config.numAttentionHeads(), config.numKeyValueHeads(),
-          config.headDim(), config.slidingWindow(), attn);
-      layer.oProj().applyAdd(attn, rows, h);
+  /**
+   * The final-norm hidden state at each sequence's last token, {@code [batch][hidden]}.
+   *
+   * @param ids token ids per sequence (BOS included), each non-empty
+   */
+  public float[][] lastHidden(int[][] ids) {
+    int batch = ids.length;
+    int seq = 0;
+    for (int[] s : ids) {
+      seq = Math.max(seq, s.length);
+    }
+    int h = cfg.hiddenSize();
+    int qd = cfg.qDim();
+    int kvd = cfg.kvDim();
+    int im = cfg.intermediateSize();
+    int qkvW = qd + 2 * kvd;
+    int rows = batch * seq;
+    int[] validLen = new int[batch];
+    float[] hidden = new float[rows * h]; // [batch*seq, hidden]
+    for (int b = 0; b < batch; b++) {
+      validLen[b] = ids[b].length;
+      for (int t = 0; t < ids[b].length; t++) {
+        embedRow(ids[b][t], hidden, (b * seq + t) * h);
+      }
+    }
+    float[] xn = new float[rows * h]; // [rows, hidden]
+    float[] qkv = new float[rows * qkvW]; // [rows, q | k | v]
+    float[] attn = new float[rows * qd]; // [rows, qDim]
+    float[] gateUp = new float[rows * 2 * im]; // [rows, gate | up]
+    float[] act = new float[rows * im]; // [rows, intermediate]
+    float[][] cos = new float[seq][];
+    float[][] sin = new float[seq][];
+    for (int t = 0; t < seq; t++) {
+      cos[t] = new float[invFreq.length];
+      sin[t] = new float[invFreq.length];
+      for (int i = 0; i < invFreq.length; i++) {
+        float angle = (float) t * invFreq[i];
+        cos[t][i] = (float) Math.cos(angle);
+        sin[t][i] = (float) Math.sin(angle);
+      }
+    }
+    float scale = (float) (1.0 / Math.sqrt(cfg.headDim()));
+    for (Layer l : layers) {
+      // attention block
+      Ops.rmsNorm(hidden, xn, rows, h, l.inputLayernorm(), cfg.rmsNormEps());
+      l.qkvProj().apply(xn, rows, qkv, Activation.NONE);
+      for (int r = 0; r < rows; r++) {
+        int t = r % seq;
+        int base = r * qkvW;
+        for (int hd = 0; hd < cfg.numAttentionHeads(); hd++) {
+          rope(qkv, base + hd * cfg.headDim(), cos[t], sin[t]);
+        }
+        for (int hd = 0; hd < cfg.numKeyValueHeads(); hd++) {
+          rope(qkv, base + qd + hd * cfg.headDim(), cos[t], sin[t]);
+        }
+      }
+      Attention.attention(qkv, 0, qkvW, qkv, qd, qkvW, qkv, qd + kvd, qkvW, batch, seq,
+          cfg.numAttentionHeads(), cfg.numKeyValueHeads(), cfg.headDim(), scale, true, validLen,
+          attn);
+      l.oProj().applyAdd(attn, rows, hidden);
       // MLP block
-      Ops.rmsNorm(h, x, rows, hidden, layer.postAttentionLayernorm(), eps);
-      layer.gateProj().apply(x, rows, gate, Activation.SILU);
-      layer.upProj().apply(x, rows, up, Activation.NONE);
-      Ops.mul(gate, up, rows * inter);
-      layer.downProj().applyAdd(gate, rows, h);
+      Ops.rmsNorm(hidden, xn, rows, h, l.postAttentionLayernorm(), cfg.rmsNormEps());
+      l.gateUpProj().apply(xn, rows, gateUp, Activation.NONE);
+      for (int r = 0; r < rows; r++) {
+        int g = r * 2 * im;
+        int o = r * im;
+        for (int i = 0; i < im; i++) {
+          float x = gateUp[g + i];
+          float silu = x / (1.0f + (float) Math.exp(-x));
+          act[o + i] = silu * gateUp[g + im + i];
+        }
+      }
+      l.downProj().applyAdd(act, rows, hidden);
     }
-    float[] last = new float[lengths.length * hidden];
-    for (int s = 0; s < lengths.length; s++) {
-      System.arraycopy(h, (starts[s] + lengths[s] - 1) * hidden, last, s * hidden, hidden);
+    float[][] out = new float[batch][h];
+    float[] last = new float[h];
+    for (int b = 0; b < batch; b++) {
+      System.arraycopy(hidden, (b * seq + validLen[b] - 1) * h, last, 0, h);
+      Ops.rmsNorm(last, out[b], 1, h, norm, cfg.rmsNormEps());
     }
-    float[] out = new float[last.length];
-    Ops.rmsNorm(last, out, lengths.length, hidden, norm, eps);
     return out;
+  }
+
+  /** Rotate-half RoPE on one head at {@code off}: x' = x·cos + rot(x)·sin, rot([a, b]) = [−b, a]. */
+  private static void rope(float[] x, int off, float[] cos, float[] sin) {
+    int half = cos.length;
+    for (int i = 0; i < half; i++) {
+      float a = x[off + i];
+      float b = x[off + half + i];
+      x[off + i] = a * cos[i] - b * sin[i];
+      x[off + half + i] = b * cos[i] + a * sin[i];
+    }
+  }
+
+  private void embedRow(int id, float[] dst, int off) {
+    int h = cfg.hiddenSize();
+    if (id < 0 || id >= cfg.vocabSize()) {
+      throw new BgeVlException("token id " + id + " is outside the model's vocabulary of "
+          + cfg.vocabSize());
+    }
+    if (syntheticEmbed != null) {
+      System.arraycopy(syntheticEmbed, id * h, dst, off, h);
+      return;
+    }
+    MemorySegment s = embedTokens.data();
+    long base = (long) id * h;
+    switch (embedTokens.dtype()) {
+      case F32 -> MemorySegment.copy(s, F32_LE, base * 4, dst, off, h);
+      case F16 -> {
+        for (int i = 0; i < h; i++) {
+          dst[off + i] = DType.f16ToF32(s.getAtIndex(I16_LE, base + i));
+        }
+      }
+      case BF16 -> {
+        for (int i = 0; i < h; i++) {
+          dst[off + i] = DType.bf16ToF32(s.getAtIndex(I16_LE, base + i));
+        }
+      }
+      default -> throw new BgeVlException(embedTokens.file() + ": embed_tokens dtype "
+          + embedTokens.dtype() + " is not a float type");
+    }
   }
 }

@@ -3,77 +3,97 @@ package dev.bgevl.llava;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bgevl.BgeVlException;
+import dev.bgevl.Embedding;
 import dev.bgevl.tensor.Ops;
+import dev.bgevl.tokenize.Encoding;
 import dev.bgevl.tokenize.LlamaTokenizer;
 import dev.bgevl.weights.Weights;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * BGE-VL-MLLM embeddings: prompt ({@link MllmPrompts}) → ids ({@link LlamaTokenizer}) → token
- * embeddings, with the {@code <image>} token replaced by the image's feature vectors when there is
- * an image → {@link MistralModel} → final-norm hidden state of the last token → L2-normalized.
+ * BGE-VL-MLLM (LLaVA-NeXT + Mistral) embeddings for text inputs: prompt → Llama tokens → Mistral
+ * decoder → final-norm hidden state of the last prompt token ({@code ]} of {@code [/INST]}) →
+ * L2-normalized. Image inputs (LLaVA-NeXT any-resolution tiling) are not implemented yet.
  *
- * <p>The image side (LLaVA-NeXT tiling, CLIP features, projector, packing with {@code image_newline})
- * produces the {@code imageFeatures} of an {@link Input}: {@code [n, hidden]} vectors in order.
- * Thread-safe.
+ * <p>Thread-safe after load; {@link #close} unmaps the weights.
  */
-public final class MllmEmbedder {
-  /** Packed rows per forward pass in {@link #embedBatch} (bounds the activation memory). */
-  static final int MAX_BATCH_ROWS = 4096;
+public final class MllmEmbedder implements AutoCloseable {
+  /** One text input: its role, the query instruction (nullable) and the text. */
+  public record TextInput(MllmRole role, String instruction, String text) {
+    public TextInput {
+      if (role == null || text == null) {
+        throw new IllegalArgumentException("an MLLM text input needs a role and a text");
+      }
+    }
+  }
 
+  private final Path dir;
+  private final Weights weights;
   private final LlamaTokenizer tokenizer;
   private final MistralModel model;
   private final int imageTokenIndex;
 
-  /**
-   * One input.
-   *
-   * @param text nullable
-   * @param instruction nullable; queries only (null: the no-instruction prompt)
-   * @param imageFeatures nullable; [n, hidden] vectors that replace {@code <image>}
-   */
-  public record Input(MllmPrompts.Role role, String text, String instruction, float[] imageFeatures) {
-    public static Input query(String text, String instruction) {
-      return new Input(MllmPrompts.Role.QUERY, text, instruction, null);
-    }
-
-    public static Input candidate(String text) {
-      return new Input(MllmPrompts.Role.CANDIDATE, text, null, null);
-    }
-  }
-
-  /**
-   * @param embedding L2-normalized, [hidden]
-   * @param lastHidden the final-norm hidden state before normalization, [hidden]
-   * @param inputIds the prompt's ids before image expansion
-   * @param sequenceLength tokens the decoder ran (after image expansion)
-   */
-  public record Result(float[] embedding, float[] lastHidden, int[] inputIds, int sequenceLength) {}
-
-  public MllmEmbedder(LlamaTokenizer tokenizer, MistralModel model, int imageTokenIndex) {
+  private MllmEmbedder(Path dir, Weights weights, LlamaTokenizer tokenizer, MistralModel model,
+      int imageTokenIndex) {
+    this.dir = dir;
+    this.weights = weights;
     this.tokenizer = tokenizer;
     this.model = model;
     this.imageTokenIndex = imageTokenIndex;
   }
 
-  /** Loads config.json, the tokenizer and the language-model weights of a BGE-VL-MLLM folder. */
-  public static MllmEmbedder load(Path modelDir) {
-    JsonNode config = readConfig(modelDir.resolve("config.json"));
-    MistralConfig text = MistralConfig.fromJson(config);
-    int imageToken = config.path("image_token_index").asInt(32000);
-    LlamaTokenizer tokenizer = LlamaTokenizer.load(modelDir);
-    try (Weights w = Weights.open(modelDir)) {
-      return new MllmEmbedder(tokenizer, MistralModel.load(w, text), imageToken);
+  /** Loads config.json, tokenizer.json and the (sharded) safetensors of a LLaVA-NeXT folder. */
+  public static MllmEmbedder load(Path dir) {
+    Path cfgFile = dir.resolve("config.json");
+    if (!Files.isRegularFile(cfgFile)) {
+      throw new BgeVlException(cfgFile + ": missing (not a model folder)");
+    }
+    JsonNode root;
+    try {
+      root = new ObjectMapper().readTree(cfgFile.toFile());
+    } catch (IOException e) {
+      throw new BgeVlException(cfgFile + ": cannot read: " + e.getMessage(), e);
+    }
+    boolean llava = root.path("text_config").isObject() || "llava_next".equals(root.path("model_type").asText());
+    MistralConfig cfg;
+    try {
+      cfg = MistralConfig.from(llava ? root.path("text_config") : root, llava);
+    } catch (BgeVlException e) {
+      throw new BgeVlException(cfgFile + ": " + e.getMessage(), e);
+    }
+    int imageToken = root.path("image_token_index").asInt(32000);
+    LlamaTokenizer tok = LlamaTokenizer.load(dir);
+    if (tok.vocabSize() > cfg.vocabSize()) {
+      throw new BgeVlException(dir + ": tokenizer has " + tok.vocabSize()
+          + " ids but the model's vocab_size is " + cfg.vocabSize());
+    }
+    Weights w = Weights.open(dir);
+    try {
+      String prefix = null;
+      for (String p : new String[] {"language_model.model.", "model.language_model.",
+          "language_model.", "model."}) {
+        if (w.has(p + "embed_tokens.weight")) {
+          prefix = p;
+          break;
+        }
+      }
+      if (prefix == null) {
+        throw new BgeVlException(dir + ": no 'language_model.model.embed_tokens.weight' (or"
+            + " 'language_model.embed_tokens.weight') tensor: not a LLaVA-NeXT/Mistral checkpoint");
+      }
+      return new MllmEmbedder(dir, w, tok, new MistralModel(cfg, w, prefix), imageToken);
+    } catch (RuntimeException e) {
+      w.close();
+      throw e;
     }
   }
 
-  public MistralModel model() {
-    return model;
+  public MistralConfig textConfig() {
+    return model.config();
   }
 
   public LlamaTokenizer tokenizer() {
@@ -84,85 +104,66 @@ public final class MllmEmbedder {
     return model.config().hiddenSize();
   }
 
-  /** The ids of an input's prompt, before image expansion (BOS first). */
-  public int[] inputIds(MllmPrompts.Role role, String text, boolean hasImage, String instruction) {
-    return tokenizer.encode(MllmPrompts.prompt(role, text, hasImage, instruction));
+  /** The prompt of a text input (see {@link MllmPrompts}). */
+  public static String prompt(TextInput in) {
+    return MllmPrompts.prompt(in.role(), in.role() == MllmRole.QUERY ? in.instruction() : null,
+        in.text(), false);
   }
 
-  public Result embed(Input in) {
+  /** The token ids of a text input's prompt (BOS first), checked against the model's limits. */
+  public int[] inputIds(TextInput in) {
+    String prompt = prompt(in);
+    Encoding e = tokenizer.encode(prompt);
+    int[] ids = e.ids();
+    for (int id : ids) {
+      if (id == imageTokenIndex) {
+        throw new BgeVlException("MLLM text input contains the literal '<image>' token; image"
+            + " inputs are not supported by this text-only path");
+      }
+    }
+    int max = model.config().maxTokens();
+    if (ids.length > max) {
+      throw new BgeVlException("MLLM input of " + ids.length + " tokens exceeds the model's "
+          + max + " positions (text starting '" + abbreviate(in.text()) + "')");
+    }
+    return ids;
+  }
+
+  private static String abbreviate(String s) {
+    String one = s.replaceAll("\\s+", " ");
+    return one.length() <= 40 ? one : one.substring(0, 40) + "…";
+  }
+
+  public Embedding embed(TextInput in) {
     return embedBatch(List.of(in)).getFirst();
   }
 
-  /** Embeds inputs; results equal one-by-one {@link #embed} (sequences are packed, not padded). */
-  public List<Result> embedBatch(List<Input> inputs) {
-    int hidden = dim();
-    List<int[]> ids = new ArrayList<>(inputs.size());
-    int[] lengths = new int[inputs.size()];
-    for (int i = 0; i < inputs.size(); i++) {
-      Input in = inputs.get(i);
-      float[] img = in.imageFeatures();
-      if (img != null && (img.length == 0 || img.length % hidden != 0)) {
-        throw new BgeVlException("input " + i + ": image features have " + img.length
-            + " values, not a positive multiple of the hidden size " + hidden);
-      }
-      int[] x = inputIds(in.role(), in.text(), img != null, in.instruction());
-      int placeholders = 0;
-      for (int id : x) if (id == imageTokenIndex) placeholders++;
-      if (placeholders != (img == null ? 0 : 1)) {
-        throw new BgeVlException("input " + i + ": the prompt holds " + placeholders + " image tokens for "
-            + (img == null ? "no image" : "one image") + " (is '" + MllmPrompts.IMAGE_TOKEN + "' in the text?)");
-      }
-      ids.add(x);
-      lengths[i] = x.length + (img == null ? 0 : img.length / hidden - 1);
-      if (lengths[i] > model.config().maxPositionEmbeddings()) {
-        throw new BgeVlException("input " + i + ": the prompt has " + lengths[i] + " tokens"
-            + (img == null ? "" : " after image expansion") + ", more than max_position_embeddings "
-            + model.config().maxPositionEmbeddings());
-      }
+  /** Embeds texts together (one padded batch); results equal one-at-a-time encoding. */
+  public List<Embedding> embedBatch(List<TextInput> inputs) {
+    if (inputs.isEmpty()) {
+      return List.of();
     }
-    List<Result> out = new ArrayList<>(inputs.size());
-    int from = 0;
-    while (from < inputs.size()) {
-      int to = from;
-      int rows = 0;
-      while (to < inputs.size() && (to == from || rows + lengths[to] <= MAX_BATCH_ROWS)) rows += lengths[to++];
-      float[] embeds = new float[rows * hidden];
-      int row = 0;
-      for (int i = from; i < to; i++) row = fill(ids.get(i), inputs.get(i).imageFeatures(), embeds, row);
-      float[] last = model.lastHiddenStates(embeds, java.util.Arrays.copyOfRange(lengths, from, to));
-      for (int i = from; i < to; i++) {
-        float[] raw = java.util.Arrays.copyOfRange(last, (i - from) * hidden, (i - from + 1) * hidden);
-        float[] e = raw.clone();
-        Ops.l2Normalize(e, 0, hidden);
-        out.add(new Result(e, raw, ids.get(i), lengths[i]));
-      }
-      from = to;
+    int[][] ids = new int[inputs.size()][];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = inputIds(inputs.get(i));
+    }
+    float[][] last = model.lastHidden(ids);
+    List<Embedding> out = new ArrayList<>(last.length);
+    for (float[] raw : last) {
+      float[] v = raw.clone();
+      Ops.l2Normalize(v, 0, v.length);
+      out.add(new Embedding(v, raw, false));
     }
     return out;
   }
 
-  /** Writes the token embeddings of ids from row {@code row}, expanding {@code <image>}; returns the next row. */
-  private int fill(int[] ids, float[] image, float[] embeds, int row) {
-    int hidden = dim();
-    for (int id : ids) {
-      if (id == imageTokenIndex && image != null) {
-        System.arraycopy(image, 0, embeds, row * hidden, image.length);
-        row += image.length / hidden;
-      } else {
-        model.embedToken(id, embeds, row * hidden);
-        row++;
-      }
-    }
-    return row;
+  /** The model folder. */
+  public Path folder() {
+    return dir;
   }
 
-  private static JsonNode readConfig(Path file) {
-    try {
-      return new ObjectMapper().readTree(Files.readString(file));
-    } catch (NoSuchFileException e) {
-      throw new BgeVlException(file + ": file not found (not a BGE-VL-MLLM model folder)");
-    } catch (IOException e) {
-      throw new BgeVlException(file + ": not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
-    }
+  @Override
+  public void close() {
+    weights.close();
   }
 }

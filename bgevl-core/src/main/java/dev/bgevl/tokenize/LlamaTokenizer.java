@@ -12,221 +12,194 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 
 /**
- * The Llama / Mistral tokenizer of LLaVA-NeXT (BGE-VL-MLLM) read from {@code tokenizer.json}: a
- * SentencePiece-style BPE as Hugging Face {@code tokenizers} runs it after transformers'
- * {@code LlamaConverter} (the "legacy" form):
+ * The Llama/Mistral SentencePiece-style BPE tokenizer as Hugging Face {@code tokenizers} runs a
+ * {@code LlamaTokenizerFast} {@code tokenizer.json} converted in "legacy" mode:
+ *
  * <ol>
- *   <li>added tokens ({@code <s>}, {@code </s>}, {@code <unk>}, {@code <image>}, {@code <pad>}) are
- *       split out of the raw text first (leftmost-longest); those marked {@code normalized: true}
- *       (tokens added with {@code add_tokens}) are instead matched inside each normalized piece,
- *       their content normalized the same way (so {@code <query>} is matched as {@code ▁<query>});</li>
- *   <li>every text piece between them is normalized on its own: {@code Prepend("▁")} (only when the
- *       piece is not empty) then {@code Replace(" ", "▁")}, so text after {@code <image>} gets its own
- *       leading {@code ▁};</li>
- *   <li>no pre-tokenizer: the whole normalized piece is one BPE word; each character is its vocabulary
- *       token, else its UTF-8 bytes as {@code <0xNN>} tokens (byte fallback), else {@code <unk>}
- *       (consecutive unknowns fused); then the ranked merges;</li>
- *   <li>BOS prepended, no EOS (from {@code tokenizer_config.json}'s {@code add_bos_token} /
- *       {@code add_eos_token}, defaults true / false).</li>
+ *   <li>added tokens ({@code <s>}, {@code <image>}, {@code <pad>}, ...; not normalized) are cut out
+ *       of the raw text first, leftmost-longest;
+ *   <li>each remaining non-empty piece is normalized by {@code Prepend("▁")} then
+ *       {@code Replace(" ", "▁")} (so text after {@code <image>} gets its own leading {@code ▁});
+ *   <li>no pre-tokenizer: the whole piece is one BPE word; characters missing from the vocabulary
+ *       become their UTF-8 bytes {@code <0xNN>} (byte fallback); merges apply lowest rank first,
+ *       leftmost on ties;
+ *   <li>BOS is prepended, no EOS (per {@code tokenizer_config.json}'s add_bos/add_eos).
  * </ol>
- * No truncation: the caller checks the length against the model's positions. Immutable, thread-safe.
+ *
+ * <p>No truncation: the model checks the length against its positions. Thread-safe after load.
  */
 public final class LlamaTokenizer {
-  private static final ObjectMapper JSON = new ObjectMapper();
-  private static final String SPACE = "▁";
+  private static final char SPACE_MARK = '\u2581';
 
-  private final BpeModel bpe;
-  private final AddedTokens added;            // matched in the raw text
-  private final AddedTokens normalizedAdded;  // normalized: true, matched in each normalized piece
-  private final Map<Integer, String> addedContent;
-  private final int[] byteIds = new int[256];   // id of <0xNN>, -1 when absent
-  private final int unkId;
+  private final Map<String, Integer> vocab;
+  private final String[] idToToken;
+  private final Map<Long, int[]> merges; // (leftId << 32 | rightId) -> {rank, mergedId}
+  private final String[] addedContents; // sorted by nothing; matched leftmost-longest
+  private final int[] addedIds;
+  private final int[] byteIds = new int[256];
   private final int bosId;
   private final int eosId;
   private final int padId;
+  private final int unkId;
   private final boolean addBos;
   private final boolean addEos;
+  private final boolean prepend;
 
-  private LlamaTokenizer(BpeModel bpe, List<AddedTokens.Token> addedTokens, int bosId, int eosId, int padId,
-                         boolean addBos, boolean addEos) {
-    this.bpe = bpe;
-    List<AddedTokens.Token> raw = new ArrayList<>();
-    List<String> rawPatterns = new ArrayList<>();
-    List<AddedTokens.Token> norm = new ArrayList<>();
-    List<String> normPatterns = new ArrayList<>();
-    this.addedContent = new HashMap<>();
-    for (AddedTokens.Token t : addedTokens) {
-      addedContent.put(t.id(), t.content());
-      if (t.normalized()) {
-        norm.add(t);
-        normPatterns.add(normalize(t.content()));   // tokenizers normalizes the content the same way
-      } else {
-        raw.add(t);
-        rawPatterns.add(t.content());
-      }
-    }
-    this.added = new AddedTokens(raw, rawPatterns);
-    this.normalizedAdded = new AddedTokens(norm, normPatterns);
-    for (int b = 0; b < 256; b++) byteIds[b] = bpe.id(String.format("<0x%02X>", b));
-    this.unkId = bpe.unkId();
+  private LlamaTokenizer(Map<String, Integer> vocab, String[] idToToken, Map<Long, int[]> merges,
+      String[] addedContents, int[] addedIds, int bosId, int eosId, int padId, int unkId,
+      boolean addBos, boolean addEos, boolean prepend) {
+    this.vocab = vocab;
+    this.idToToken = idToToken;
+    this.merges = merges;
+    this.addedContents = addedContents;
+    this.addedIds = addedIds;
     this.bosId = bosId;
     this.eosId = eosId;
     this.padId = padId;
+    this.unkId = unkId;
     this.addBos = addBos;
     this.addEos = addEos;
+    this.prepend = prepend;
+    for (int b = 0; b < 256; b++) {
+      Integer id = vocab.get(String.format("<0x%02X>", b));
+      byteIds[b] = id == null ? -1 : id;
+    }
   }
 
-  /** Loads {@code tokenizer.json} (and {@code tokenizer_config.json} when present) from a model folder. */
+  /** Loads {@code tokenizer.json} (+ {@code tokenizer_config.json} for add_bos/add_eos, if present). */
   public static LlamaTokenizer load(Path modelDir) {
     Path file = modelDir.resolve("tokenizer.json");
     if (!Files.isRegularFile(file)) {
-      throw new BgeVlException(file + ": tokenizer.json not found (the MLLM models need the fast-tokenizer file)");
+      throw new BgeVlException(file + ": missing (the MLLM needs its Llama tokenizer.json)");
     }
-    JsonNode root = readJson(file);
-    JsonNode config = Files.isRegularFile(modelDir.resolve("tokenizer_config.json"))
-        ? readJson(modelDir.resolve("tokenizer_config.json")) : JSON.createObjectNode();
+    ObjectMapper om = new ObjectMapper();
+    JsonNode root;
+    try {
+      root = om.readTree(file.toFile());
+    } catch (IOException e) {
+      throw new BgeVlException(file + ": cannot read: " + e.getMessage(), e);
+    }
     JsonNode model = root.path("model");
-    if (!"BPE".equals(model.path("type").asText())) {
-      throw new BgeVlException(file + ": model.type is '" + model.path("type").asText() + "', expected 'BPE'");
+    if (!"BPE".equals(model.path("type").asText()) || !model.path("vocab").isObject()) {
+      throw new BgeVlException(file + ": model type '" + model.path("type").asText()
+          + "' is not a BPE model with a vocab");
     }
     if (!model.path("byte_fallback").asBoolean(false)) {
-      throw new BgeVlException(file + ": model.byte_fallback is not true; not a Llama/Mistral tokenizer");
-    }
-    checkNormalizer(root.path("normalizer"), file);
-    if (!root.path("pre_tokenizer").isNull() && !root.path("pre_tokenizer").isMissingNode()) {
-      throw new BgeVlException(file + ": pre_tokenizer '" + root.path("pre_tokenizer").path("type").asText()
-          + "' is not supported (expected none: the legacy Llama normalizer form)");
+      throw new BgeVlException(file + ": a Llama tokenizer needs byte_fallback=true");
     }
     Map<String, Integer> vocab = new HashMap<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = model.path("vocab").fields(); it.hasNext(); ) {
+    int maxId = -1;
+    for (Iterator<Map.Entry<String, JsonNode>> it = model.get("vocab").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       vocab.put(e.getKey(), e.getValue().asInt());
+      maxId = Math.max(maxId, e.getValue().asInt());
     }
-    if (vocab.isEmpty()) throw new BgeVlException(file + ": model.vocab is empty");
-    List<String[]> merges = new ArrayList<>();
-    int line = 0;
+    List<String> addedC = new ArrayList<>();
+    List<Integer> addedI = new ArrayList<>();
+    for (JsonNode a : root.path("added_tokens")) {
+      String content = a.path("content").asText();
+      int id = a.path("id").asInt();
+      if (a.path("lstrip").asBoolean() || a.path("rstrip").asBoolean()
+          || a.path("single_word").asBoolean() || a.path("normalized").asBoolean()) {
+        throw new BgeVlException(file + ": added token '" + content
+            + "' uses lstrip/rstrip/single_word/normalized, which this tokenizer does not support");
+      }
+      addedC.add(content);
+      addedI.add(id);
+      maxId = Math.max(maxId, id);
+    }
+    String[] idToToken = new String[maxId + 1];
+    vocab.forEach((t, id) -> idToToken[id] = t);
+    for (int i = 0; i < addedC.size(); i++) {
+      idToToken[addedI.get(i)] = addedC.get(i);
+    }
+    Map<Long, int[]> merges = new HashMap<>();
+    int rank = 0;
     for (JsonNode m : model.path("merges")) {
-      line++;
-      if (m.isArray() && m.size() == 2) {
-        merges.add(new String[] {m.get(0).asText(), m.get(1).asText()});
+      String a;
+      String b;
+      if (m.isArray()) {
+        a = m.get(0).asText();
+        b = m.get(1).asText();
       } else {
         String s = m.asText();
-        int sp = s.indexOf(' ');
-        if (sp <= 0 || sp == s.length() - 1 || s.indexOf(' ', sp + 1) >= 0) {
-          throw new BgeVlException(file + ": merge " + line + " '" + s + "' is not two tokens separated by one space");
+        int sp = s.indexOf(' ', 1);
+        if (sp < 0) {
+          throw new BgeVlException(file + ": merge " + rank + " '" + s + "' is not 'left right'");
         }
-        merges.add(new String[] {s.substring(0, sp), s.substring(sp + 1)});
+        a = s.substring(0, sp);
+        b = s.substring(sp + 1);
+      }
+      Integer ia = vocab.get(a);
+      Integer ib = vocab.get(b);
+      Integer im = vocab.get(a + b);
+      if (ia == null || ib == null || im == null) {
+        throw new BgeVlException(file + ": merge " + rank + " '" + a + " " + b
+            + "' names tokens missing from the vocab");
+      }
+      merges.putIfAbsent(((long) ia << 32) | (ib & 0xffffffffL), new int[] {rank, im});
+      rank++;
+    }
+    boolean prepend = false;
+    JsonNode norm = root.path("normalizer");
+    List<JsonNode> steps = new ArrayList<>();
+    if ("Sequence".equals(norm.path("type").asText())) {
+      norm.path("normalizers").forEach(steps::add);
+    } else if (!norm.isMissingNode() && !norm.isNull()) {
+      steps.add(norm);
+    }
+    boolean replace = false;
+    for (JsonNode s : steps) {
+      String type = s.path("type").asText();
+      if (type.equals("Prepend") && s.path("prepend").asText().equals("\u2581") && !replace) {
+        prepend = true;
+      } else if (type.equals("Replace") && s.path("pattern").path("String").asText().equals(" ")
+          && s.path("content").asText().equals("\u2581")) {
+        replace = true;
+      } else {
+        throw new BgeVlException(file + ": normalizer step " + s + " is not the Llama legacy form"
+            + " (Prepend('▁') + Replace(' ', '▁'))");
       }
     }
-    String unk = model.path("unk_token").isTextual() ? model.path("unk_token").asText() : null;
-    BpeModel bpe = new BpeModel(file.toString(), vocab, merges, unk, "", "",
-        model.path("fuse_unk").asBoolean(false), model.path("ignore_merges").asBoolean(false));
-    List<AddedTokens.Token> addedTokens = new ArrayList<>();
-    for (JsonNode t : root.path("added_tokens")) {
-      addedTokens.add(new AddedTokens.Token(t.path("id").asInt(), t.path("content").asText(),
-          t.path("single_word").asBoolean(false), t.path("lstrip").asBoolean(false), t.path("rstrip").asBoolean(false),
-          t.path("normalized").asBoolean(!t.path("special").asBoolean(false)), t.path("special").asBoolean(false)));
+    if (!replace || !(root.path("pre_tokenizer").isNull() || root.path("pre_tokenizer").isMissingNode())) {
+      throw new BgeVlException(file + ": expected the legacy Llama normalizer and no pre_tokenizer"
+          + " (a Metaspace pre-tokenizer form is not supported yet)");
     }
-    Map<String, Integer> all = new HashMap<>(vocab);
-    for (AddedTokens.Token t : addedTokens) all.put(t.content(), t.id());
-    int bos = idOf(all, tokenName(config, "bos_token", "<s>"), file, "bos_token");
-    int eos = idOf(all, tokenName(config, "eos_token", "</s>"), file, "eos_token");
-    String padName = tokenName(config, "pad_token", null);
-    int pad = padName != null && all.containsKey(padName) ? all.get(padName)
-        : all.getOrDefault("<pad>", all.getOrDefault("<unk>", 0));
-    boolean addBos = config.path("add_bos_token").asBoolean(true);
-    boolean addEos = config.path("add_eos_token").asBoolean(false);
-    return new LlamaTokenizer(bpe, addedTokens, bos, eos, pad, addBos, addEos);
-  }
-
-  /** The ids of a text: BOS (if configured), the tokens, EOS (if configured). */
-  public int[] encode(String text) {
-    int[] content = tokenIds(text);
-    int n = content.length + (addBos ? 1 : 0) + (addEos ? 1 : 0);
-    int[] out = new int[n];
-    int k = 0;
-    if (addBos) out[k++] = bosId;
-    System.arraycopy(content, 0, out, k, content.length);
-    if (addEos) out[n - 1] = eosId;
-    return out;
-  }
-
-  /** The ids of a text without BOS/EOS. */
-  public int[] tokenIds(String text) {
-    IntList out = new IntList(text.length() + 4);
-    for (AddedTokens.Span span : added.split(text)) {
-      if (span.id() >= 0) {
-        out.add(span.id());
-        continue;
-      }
-      String piece = text.substring(span.start(), span.end());
-      if (piece.isEmpty()) continue;
-      String normalized = normalize(piece);
-      if (normalizedAdded.isEmpty() || !normalizedAdded.mayMatch(normalized)) {
-        out.addAll(word(normalized));
-        continue;
-      }
-      for (AddedTokens.Span inner : normalizedAdded.split(normalized)) {
-        if (inner.id() >= 0) out.add(inner.id());
-        else out.addAll(word(normalized.substring(inner.start(), inner.end())));
+    boolean addBos = true;
+    boolean addEos = false;
+    Path cfg = modelDir.resolve("tokenizer_config.json");
+    if (Files.isRegularFile(cfg)) {
+      try {
+        JsonNode c = om.readTree(cfg.toFile());
+        addBos = c.path("add_bos_token").asBoolean(true);
+        addEos = c.path("add_eos_token").asBoolean(false);
+      } catch (IOException e) {
+        throw new BgeVlException(cfg + ": cannot read: " + e.getMessage(), e);
       }
     }
-    return out.toArray();
+    int unk = id(vocab, addedC, addedI, model.path("unk_token").asText("<unk>"), file);
+    int bos = id(vocab, addedC, addedI, "<s>", file);
+    int eos = id(vocab, addedC, addedI, "</s>", file);
+    int pad = addedC.contains("<pad>") ? addedI.get(addedC.indexOf("<pad>")) : eos;
+    return new LlamaTokenizer(vocab, idToToken, merges, addedC.toArray(String[]::new),
+        addedI.stream().mapToInt(Integer::intValue).toArray(), bos, eos, pad, unk, addBos, addEos,
+        prepend);
   }
 
-  /** The legacy normalizer: {@code Prepend("▁")} when not empty, then {@code Replace(" ", "▁")}. */
-  private static String normalize(String s) {
-    return s.isEmpty() ? s : SPACE + s.replace(" ", SPACE);
-  }
-
-  /** One BPE word: characters (byte fallback, fused unknowns), then merges. */
-  private int[] word(String w) {
-    int[] symbols = new int[w.length() * 4];
-    int n = 0;
-    boolean lastUnk = false;
-    for (int i = 0; i < w.length(); ) {
-      int cp = w.codePointAt(i);
-      int end = i + Character.charCount(cp);
-      // a lone surrogate cannot reach tokenizers' Rust strings: it is U+FFFD there
-      if (cp >= Character.MIN_SURROGATE && cp <= Character.MAX_SURROGATE) cp = 0xFFFD;
-      int id = bpe.id(Character.toString(cp));
-      i = end;
-      if (id >= 0) {
-        symbols[n++] = id;
-        lastUnk = false;
-        continue;
-      }
-      byte[] bytes = Character.toString(cp).getBytes(StandardCharsets.UTF_8);
-      boolean allBytes = true;
-      for (byte b : bytes) allBytes &= byteIds[b & 0xFF] >= 0;
-      if (allBytes) {
-        for (byte b : bytes) symbols[n++] = byteIds[b & 0xFF];
-        lastUnk = false;
-      } else if (unkId >= 0) {
-        if (!lastUnk) symbols[n++] = unkId;
-        lastUnk = true;
-      }
+  private static int id(Map<String, Integer> vocab, List<String> ac, List<Integer> ai, String tok,
+      Path file) {
+    int i = ac.indexOf(tok);
+    if (i >= 0) {
+      return ai.get(i);
     }
-    return bpe.merge(symbols, n);
-  }
-
-  /** The token strings of ids (vocabulary or added tokens); "?" for unknown ids. */
-  public String[] tokens(int[] ids) {
-    String[] out = new String[ids.length];
-    for (int i = 0; i < ids.length; i++) {
-      String s = addedContent.get(ids[i]);
-      if (s == null) s = bpe.token(ids[i]);
-      out[i] = s == null ? "?" : s;
+    Integer id = vocab.get(tok);
+    if (id == null) {
+      throw new BgeVlException(file + ": token '" + tok + "' is missing");
     }
-    return out;
-  }
-
-  /** The id of a vocabulary or added token, or -1. */
-  public int tokenId(String token) {
-    for (Map.Entry<Integer, String> e : addedContent.entrySet()) if (e.getValue().equals(token)) return e.getKey();
-    return bpe.id(token);
+    return id;
   }
 
   public int bosId() {
@@ -241,64 +214,161 @@ public final class LlamaTokenizer {
     return padId;
   }
 
-  private static void checkNormalizer(JsonNode n, Path file) {
-    String expected = "Sequence[Prepend('▁'), Replace(' ' → '▁')]";
-    boolean ok = "Sequence".equals(n.path("type").asText()) && n.path("normalizers").size() == 2;
-    if (ok) {
-      JsonNode p = n.path("normalizers").get(0);
-      JsonNode r = n.path("normalizers").get(1);
-      ok = "Prepend".equals(p.path("type").asText()) && SPACE.equals(p.path("prepend").asText())
-          && "Replace".equals(r.path("type").asText()) && " ".equals(r.path("pattern").path("String").asText(null))
-          && SPACE.equals(r.path("content").asText());
+  public int vocabSize() {
+    return idToToken.length;
+  }
+
+  /** The id of an added (special) token such as {@code <image>}, or -1. */
+  public int addedTokenId(String content) {
+    for (int i = 0; i < addedContents.length; i++) {
+      if (addedContents[i].equals(content)) {
+        return addedIds[i];
+      }
     }
-    if (!ok) {
-      throw new BgeVlException(file + ": normalizer " + TokenizerFiles.abbreviate(n.toString())
-          + " is not supported (expected the legacy Llama form " + expected + ")");
+    return -1;
+  }
+
+  /** Token ids with BOS (and EOS if configured); {@link Encoding#truncated()} is always false. */
+  public Encoding encode(String text) {
+    text = replaceLoneSurrogates(text);
+    List<Integer> ids = new ArrayList<>();
+    if (addBos) {
+      ids.add(bosId);
+    }
+    int pos = 0;
+    while (pos <= text.length()) {
+      int best = -1;
+      int bestAt = text.length();
+      // leftmost, then longest added-token occurrence
+      for (int i = 0; i < addedContents.length; i++) {
+        String a = addedContents[i];
+        if (a.isEmpty()) {
+          continue;
+        }
+        int at = text.indexOf(a, pos);
+        if (at >= 0 && (at < bestAt || (at == bestAt && best >= 0
+            && a.length() > addedContents[best].length()))) {
+          best = i;
+          bestAt = at;
+        }
+      }
+      encodePiece(text.substring(pos, bestAt), ids);
+      if (best < 0) {
+        break;
+      }
+      ids.add(addedIds[best]);
+      pos = bestAt + addedContents[best].length();
+    }
+    if (addEos) {
+      ids.add(eosId);
+    }
+    int[] out = ids.stream().mapToInt(Integer::intValue).toArray();
+    String[] toks = new String[out.length];
+    for (int i = 0; i < out.length; i++) {
+      toks[i] = out[i] < idToToken.length ? idToToken[out[i]] : null;
+    }
+    return new Encoding(out, toks, false);
+  }
+
+  /** Unpaired UTF-16 surrogates (not Unicode text) become U+FFFD, one per surrogate. */
+  static String replaceLoneSurrogates(String s) {
+    StringBuilder sb = null;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length()
+          && Character.isLowSurrogate(s.charAt(i + 1));
+      if (pair) {
+        if (sb != null) {
+          sb.append(c).append(s.charAt(i + 1));
+        }
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        if (sb == null) {
+          sb = new StringBuilder(s.length()).append(s, 0, i);
+        }
+        sb.append('\uFFFD');
+      } else if (sb != null) {
+        sb.append(c);
+      }
+    }
+    return sb == null ? s : sb.toString();
+  }
+
+  private void encodePiece(String piece, List<Integer> out) {
+    if (piece.isEmpty()) {
+      return;
+    }
+    String norm = (prepend ? SPACE_MARK + piece : piece).replace(' ', SPACE_MARK);
+    // symbols: a doubly linked list over the word's characters (or their fallback bytes)
+    int n = norm.length();
+    int[] sym = new int[n * 4 + 4];
+    int count = 0;
+    for (int i = 0; i < n; ) {
+      int cp = norm.codePointAt(i);
+      int len = Character.charCount(cp);
+      Integer id = vocab.get(norm.substring(i, i + len));
+      if (id != null) {
+        sym[count++] = id;
+      } else {
+        byte[] bytes = norm.substring(i, i + len).getBytes(StandardCharsets.UTF_8);
+        for (byte b : bytes) {
+          int bid = byteIds[b & 0xff];
+          sym[count++] = bid >= 0 ? bid : unkId;
+        }
+      }
+      i += len;
+    }
+    int[] prev = new int[count];
+    int[] next = new int[count];
+    boolean[] dead = new boolean[count];
+    for (int i = 0; i < count; i++) {
+      prev[i] = i - 1;
+      next[i] = i + 1 < count ? i + 1 : -1;
+    }
+    // queue entries: {rank, pos, mergedId}; lowest rank first, then leftmost position
+    PriorityQueue<int[]> queue = new PriorityQueue<>(
+        (x, y) -> x[0] != y[0] ? Integer.compare(x[0], y[0]) : Integer.compare(x[1], y[1]));
+    for (int i = 0; i + 1 < count; i++) {
+      offer(queue, sym, i, i + 1);
+    }
+    while (!queue.isEmpty()) {
+      int[] top = queue.poll();
+      int p = top[1];
+      if (dead[p] || next[p] < 0) {
+        continue;
+      }
+      int q = next[p];
+      int[] m = merges.get(((long) sym[p] << 32) | (sym[q] & 0xffffffffL));
+      if (m == null || m[1] != top[2]) {
+        continue; // stale entry: one side merged since
+      }
+      sym[p] = m[1];
+      dead[q] = true;
+      next[p] = next[q];
+      if (next[q] >= 0) {
+        prev[next[q]] = p;
+      }
+      if (prev[p] >= 0) {
+        offer(queue, sym, prev[p], p);
+      }
+      if (next[p] >= 0) {
+        offer(queue, sym, p, next[p]);
+      }
+    }
+    for (int i = 0; i >= 0 && count > 0; i = next[i]) {
+      out.add(sym[i]);
     }
   }
 
-  private static String tokenName(JsonNode config, String key, String fallback) {
-    JsonNode v = config.path(key);
-    if (v.isTextual()) return v.asText();
-    if (v.isObject() && v.path("content").isTextual()) return v.path("content").asText();
-    return fallback;
-  }
-
-  private static int idOf(Map<String, Integer> all, String token, Path file, String key) {
-    Integer id = all.get(token);
-    if (id == null) throw new BgeVlException(file + ": " + key + " '" + token + "' is not in the vocabulary");
-    return id;
-  }
-
-  private static JsonNode readJson(Path file) {
-    try {
-      return JSON.readTree(file.toFile());
-    } catch (IOException e) {
-      throw new BgeVlException(file + ": not readable JSON (" + e.getMessage().lines().findFirst().orElse("") + ")", e);
+  private void offer(PriorityQueue<int[]> queue, int[] sym, int a, int b) {
+    int[] m = merges.get(((long) sym[a] << 32) | (sym[b] & 0xffffffffL));
+    if (m != null) {
+      queue.add(new int[] {m[0], a, m[1]});
     }
   }
 
-  private static final class IntList {
-    private int[] a;
-    private int n;
-
-    IntList(int cap) {
-      a = new int[Math.max(cap, 8)];
-    }
-
-    void add(int v) {
-      if (n == a.length) a = java.util.Arrays.copyOf(a, n * 2);
-      a[n++] = v;
-    }
-
-    void addAll(int[] vs) {
-      if (n + vs.length > a.length) a = java.util.Arrays.copyOf(a, Math.max(a.length * 2, n + vs.length));
-      System.arraycopy(vs, 0, a, n, vs.length);
-      n += vs.length;
-    }
-
-    int[] toArray() {
-      return java.util.Arrays.copyOf(a, n);
-    }
+  /** The token strings for {@code ids} (for debugging and {@code bgevl info}). */
+  public String token(int id) {
+    return id >= 0 && id < idToToken.length ? idToToken[id] : null;
   }
 }
