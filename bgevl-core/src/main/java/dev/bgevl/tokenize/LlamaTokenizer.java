@@ -39,6 +39,10 @@ public final class LlamaTokenizer {
   private final Map<Long, int[]> merges; // (leftId << 32 | rightId) -> {rank, mergedId}
   private final String[] addedContents; // sorted by nothing; matched leftmost-longest
   private final int[] addedIds;
+  // added tokens with normalized: true (made by add_tokens): their normalized content, matched
+  // leftmost-longest inside each normalized piece, as tokenizers' AddedVocabulary does
+  private String[] normalizedContents = new String[0];
+  private int[] normalizedIds = new int[0];
   private final int[] byteIds = new int[256];
   private final int bosId;
   private final int eosId;
@@ -98,14 +102,22 @@ public final class LlamaTokenizer {
       maxId = Math.max(maxId, e.getValue().asInt());
     }
     List<String> addedC = new ArrayList<>();
+    List<String> normC = new ArrayList<>();
+    List<Integer> normI = new ArrayList<>();
     List<Integer> addedI = new ArrayList<>();
     for (JsonNode a : root.path("added_tokens")) {
       String content = a.path("content").asText();
       int id = a.path("id").asInt();
       if (a.path("lstrip").asBoolean() || a.path("rstrip").asBoolean()
-          || a.path("single_word").asBoolean() || a.path("normalized").asBoolean()) {
+          || a.path("single_word").asBoolean()) {
         throw new BgeVlException(file + ": added token '" + content
-            + "' uses lstrip/rstrip/single_word/normalized, which this tokenizer does not support");
+            + "' uses lstrip/rstrip/single_word, which this tokenizer does not support");
+      }
+      if (a.path("normalized").asBoolean(!a.path("special").asBoolean(false))) {
+        normC.add(content);
+        normI.add(id);
+        maxId = Math.max(maxId, id);
+        continue;
       }
       addedC.add(content);
       addedI.add(id);
@@ -115,6 +127,9 @@ public final class LlamaTokenizer {
     vocab.forEach((t, id) -> idToToken[id] = t);
     for (int i = 0; i < addedC.size(); i++) {
       idToToken[addedI.get(i)] = addedC.get(i);
+    }
+    for (int i = 0; i < normC.size(); i++) {
+      idToToken[normI.get(i)] = normC.get(i);
     }
     Map<Long, int[]> merges = new HashMap<>();
     int rank = 0;
@@ -184,9 +199,16 @@ public final class LlamaTokenizer {
     int bos = id(vocab, addedC, addedI, "<s>", file);
     int eos = id(vocab, addedC, addedI, "</s>", file);
     int pad = addedC.contains("<pad>") ? addedI.get(addedC.indexOf("<pad>")) : eos;
-    return new LlamaTokenizer(vocab, idToToken, merges, addedC.toArray(String[]::new),
+    LlamaTokenizer t = new LlamaTokenizer(vocab, idToToken, merges, addedC.toArray(String[]::new),
         addedI.stream().mapToInt(Integer::intValue).toArray(), bos, eos, pad, unk, addBos, addEos,
         prepend);
+    t.normalizedContents = new String[normC.size()];
+    t.normalizedIds = new int[normC.size()];
+    for (int k = 0; k < normC.size(); k++) {
+      t.normalizedContents[k] = t.normalize(normC.get(k));
+      t.normalizedIds[k] = normI.get(k);
+    }
+    return t;
   }
 
   private static int id(Map<String, Integer> vocab, List<String> ac, List<Integer> ai, String tok,
@@ -223,6 +245,11 @@ public final class LlamaTokenizer {
     for (int i = 0; i < addedContents.length; i++) {
       if (addedContents[i].equals(content)) {
         return addedIds[i];
+      }
+    }
+    for (int i = 0; i < normalizedIds.length; i++) {
+      if (idToToken[normalizedIds[i]].equals(content)) {
+        return normalizedIds[i];
       }
     }
     return -1;
@@ -294,11 +321,48 @@ public final class LlamaTokenizer {
     return sb == null ? s : sb.toString();
   }
 
+  private String normalize(String piece) {
+    return piece.isEmpty() ? piece : (prepend ? SPACE_MARK + piece : piece).replace(' ', SPACE_MARK);
+  }
+
   private void encodePiece(String piece, List<Integer> out) {
     if (piece.isEmpty()) {
       return;
     }
-    String norm = (prepend ? SPACE_MARK + piece : piece).replace(' ', SPACE_MARK);
+    String norm = normalize(piece);
+    if (normalizedContents.length == 0) {
+      bpeWord(norm, out);
+      return;
+    }
+    int pos = 0;
+    while (pos <= norm.length()) {
+      int best = -1;
+      int bestAt = norm.length();
+      for (int i = 0; i < normalizedContents.length; i++) {
+        String a = normalizedContents[i];
+        if (a.isEmpty()) {
+          continue;
+        }
+        int at = norm.indexOf(a, pos);
+        if (at >= 0 && (at < bestAt || (at == bestAt && best >= 0
+            && a.length() > normalizedContents[best].length()))) {
+          best = i;
+          bestAt = at;
+        }
+      }
+      if (bestAt > pos) {
+        bpeWord(norm.substring(pos, bestAt), out);
+      }
+      if (best < 0) {
+        break;
+      }
+      out.add(normalizedIds[best]);
+      pos = bestAt + normalizedContents[best].length();
+    }
+  }
+
+  /** One already-normalized BPE word: characters (byte fallback), then the ranked merges. */
+  private void bpeWord(String norm, List<Integer> out) {
     // symbols: a doubly linked list over the word's characters (or their fallback bytes)
     int n = norm.length();
     int[] sym = new int[n * 4 + 4];
