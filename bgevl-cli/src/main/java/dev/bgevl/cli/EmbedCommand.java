@@ -57,6 +57,14 @@ final class EmbedCommand implements Callable<Integer> {
       description = "Inputs embedded together (default: ${DEFAULT-VALUE}, at most 1024).")
   int batchSize;
 
+  @Option(names = "--role", paramLabel = "query|candidate",
+      description = "BGE-VL-MLLM only: the prompt for inputs without a \"role\" field (default: query when an instruction is given, else candidate).")
+  String role;
+
+  @Option(names = "--instruction", paramLabel = "TEXT",
+      description = "BGE-VL-MLLM only: the task instruction for queries without an \"instruction\" field.")
+  String instruction;
+
   @Option(names = "--no-truncate",
       description = "Fail on texts longer than the model's 77 tokens instead of truncating them (default: truncate with a warning).")
   boolean noTruncate;
@@ -75,10 +83,14 @@ final class EmbedCommand implements Callable<Integer> {
     if (image != null && !Files.exists(image)) {
       throw new BgeVlException(image + ": file not found");
     }
+    Path dir = ModelLocator.resolve(model);
+    if (ModelLocator.isMllm(dir)) {
+      return MllmEmbed.run(this, dir);
+    }
     BgeVl.Options opts = BgeVl.Options.defaults()
         .withTextOverflow(noTruncate ? BgeVl.TextOverflow.ERROR : BgeVl.TextOverflow.TRUNCATE)
         .withMaxBatch(Math.min(batchSize, 32));
-    try (BgeVl bgevl = BgeVl.load(ModelLocator.resolve(model), opts)) {
+    try (BgeVl bgevl = BgeVl.load(dir, opts)) {
       if (shortcut) {
         Input in = image == null ? Input.text(text)
             : text == null ? Input.image(image) : Input.composed(Input.image(image), text);

@@ -24,6 +24,9 @@ final class InfoCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     Path dir = ModelLocator.resolve(model);
+    if (ModelLocator.isMllm(dir)) {
+      return mllmInfo(dir);
+    }
     ClipModel m = ClipModel.load(dir);
     ClipConfig c = m.config();
     ObjectMapper mapper = new ObjectMapper();
@@ -72,5 +75,33 @@ final class InfoCommand implements Callable<Integer> {
           c.text().numAttentionHeads(), c.text().intermediateSize(), t.get("hidden_act").asText(), t.get("pooling").asText());
     }
     return 0;
+  }
+
+  private int mllmInfo(Path dir) throws Exception {
+    try (dev.bgevl.llava.MllmEmbedder m = dev.bgevl.llava.MllmEmbedder.load(dir)) {
+      dev.bgevl.llava.MistralConfig c = m.textConfig();
+      ObjectMapper mapper = new ObjectMapper();
+      ObjectNode o = mapper.createObjectNode();
+      o.put("model", model);
+      o.put("folder", dir.toAbsolutePath().toString());
+      o.put("architecture", "LlavaNextForConditionalGeneration (BGE-VL-MLLM), Mistral decoder");
+      o.put("embedding_dim", m.dim());
+      o.put("decoder_parameters", c.parameters());
+      o.put("layers", c.numHiddenLayers());
+      o.put("hidden_size", c.hiddenSize());
+      o.put("heads", c.numAttentionHeads());
+      o.put("kv_heads", c.numKeyValueHeads());
+      o.put("intermediate_size", c.intermediateSize());
+      o.put("vocab_size", c.vocabSize());
+      o.put("max_tokens", c.maxTokens());
+      o.put("rope_theta", c.ropeTheta());
+      o.put("inputs", "text queries and candidates (image inputs not wired yet)");
+      if (json) {
+        System.out.println(mapper.writeValueAsString(o));
+      } else {
+        o.fields().forEachRemaining(e -> System.out.printf("%-18s %s%n", e.getKey(), e.getValue().asText()));
+      }
+      return 0;
+    }
   }
 }

@@ -20,4 +20,14 @@ final class ModelLocator {
     }
     throw new BgeVlException(model + ": model folder not found");
   }
+
+  /** True for a BGE-VL-MLLM (LLaVA-NeXT) folder: config.json says {@code "model_type": "llava_next"}. */
+  static boolean isMllm(Path dir) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode cfg = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("config.json").toFile());
+      return cfg != null && cfg.path("model_type").asText("").equals("llava_next");
+    } catch (java.io.IOException e) {
+      return false; // the CLIP loader reports the unreadable config with its own message
+    }
+  }
 }

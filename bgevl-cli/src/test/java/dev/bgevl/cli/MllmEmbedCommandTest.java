@@ -1,0 +1,65 @@
+package dev.bgevl.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.bgevl.testing.Fixtures;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code bgevl embed} on a BGE-VL-MLLM folder: text queries (with and without instruction) and candidates. */
+class MllmEmbedCommandTest {
+  static final ObjectMapper JSON = new ObjectMapper();
+  @TempDir Path tmp;
+
+  @Test
+  void textItemsMatchTheReferenceWithRoleAndInstructionFields() throws Exception {
+    JsonNode items = Fixtures.expected("mllm-tiny").get("items");
+    List<String> lines = new ArrayList<>();
+    List<JsonNode> chosen = new ArrayList<>();
+    for (JsonNode it : items) {
+      if (it.get("image").isNull()) {
+        ObjectNode o = JSON.createObjectNode();
+        o.put("id", it.get("name").asText());
+        o.put("text", it.get("text").asText());
+        o.put("role", it.get("role").asText());
+        if (!it.get("instruction").isNull()) {
+          o.put("instruction", it.get("instruction").asText());
+        }
+        lines.add(JSON.writeValueAsString(o));
+        chosen.add(it);
+      }
+    }
+    assertEquals(5, chosen.size());
+    Path in = tmp.resolve("in.jsonl");
+    Files.write(in, lines);
+    CliRunner.Result r = CliRunner.run("embed", "--model", Fixtures.model("mllm-tiny").toString(), "--input", in.toString(), "--batch-size", "3");
+    assertEquals(0, r.exit(), r.err());
+    String[] out = r.out().strip().split("\n");
+    assertEquals(5, out.length);
+    for (int i = 0; i < out.length; i++) {
+      JsonNode o = JSON.readTree(out[i]);
+      assertEquals(chosen.get(i).get("name").asText(), o.get("id").asText());
+      double d = Fixtures.maxAbsDiff(Fixtures.floats(o.get("embedding")), Fixtures.floats(chosen.get(i).get("embedding")));
+      assertTrue(d <= 1e-5, chosen.get(i).get("name") + ": " + d);
+    }
+  }
+
+  @Test
+  void badRolesAndImagesAreOneLine() throws Exception {
+    String model = Fixtures.model("mllm-tiny").toString();
+    Path in = tmp.resolve("bad.jsonl");
+    Files.writeString(in, "{\"text\": \"x\", \"role\": \"judge\"}\n");
+    EmbedCommandTest.assertOneLineError(CliRunner.run("embed", "--model", model, "--input", in.toString()), "bad.jsonl:1: \"role\" must be \"query\" or \"candidate\"");
+    Files.writeString(in, "{\"image\": \"a.png\"}\n");
+    EmbedCommandTest.assertOneLineError(CliRunner.run("embed", "--model", model, "--input", in.toString()), "image inputs for BGE-VL-MLLM are not supported yet");
+    EmbedCommandTest.assertOneLineError(CliRunner.run("embed", "--model", model, "--text", "x", "--role", "judge"), "--role must be query or candidate");
+  }
+}
