@@ -189,8 +189,8 @@ final class EmbedCommand implements Callable<Integer> {
     return n;
   }
 
-  private static Item parse(String line, long lineNo, String file) {
-    String where = file + ":" + (lineNo + 1);
+  /** One JSONL line as an object, or a one-line error naming {@code where} (FILE:LINE). */
+  static JsonNode readObject(String line, String where, String expected) {
     JsonNode node;
     try {
       node = JSON.readTree(line);
@@ -198,8 +198,14 @@ final class EmbedCommand implements Callable<Integer> {
       throw new BgeVlException(where + ": invalid JSON (" + e.getOriginalMessage().lines().findFirst().orElse("") + ")");
     }
     if (node == null || !node.isObject()) {
-      throw new BgeVlException(where + ": expected a JSON object with \"image\" and/or \"text\"");
+      throw new BgeVlException(where + ": expected a JSON object with " + expected);
     }
+    return node;
+  }
+
+  private static Item parse(String line, long lineNo, String file) {
+    String where = file + ":" + (lineNo + 1);
+    JsonNode node = readObject(line, where, "\"image\" and/or \"text\"");
     JsonNode img = node.get("image");
     JsonNode txt = node.get("text");
     if ((img == null || img.isNull()) && (txt == null || txt.isNull())) {

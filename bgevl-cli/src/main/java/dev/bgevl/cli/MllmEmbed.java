@@ -102,15 +102,7 @@ final class MllmEmbed {
           continue;
         }
         String where = name + ":" + (lineNo + 1);
-        JsonNode node;
-        try {
-          node = JSON.readTree(line);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-          throw new BgeVlException(where + ": invalid JSON (" + e.getOriginalMessage().lines().findFirst().orElse("") + ")");
-        }
-        if (node == null || !node.isObject()) {
-          throw new BgeVlException(where + ": expected a JSON object with \"text\"");
-        }
+        JsonNode node = EmbedCommand.readObject(line, where, "\"text\"");
         if (node.hasNonNull("image")) {
           throw new BgeVlException(where + ": image inputs for BGE-VL-MLLM are not supported yet (text queries and candidates are)");
         }
