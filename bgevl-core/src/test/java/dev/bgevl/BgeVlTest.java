@@ -18,10 +18,11 @@ import org.junit.jupiter.api.Test;
 /**
  * End to end through the public API: files and strings in, the reference's embeddings out.
  *
- * <p>Tolerances: lossless images (PNG, BMP, GIF) and texts 1e-5 max abs, as for the model alone,
- * since decoding, resizing and tokenization are exact. JPEGs: the reference decodes with
- * libjpeg-turbo, Java's decoder rounds its IDCT/upsampling differently by ±1 level on some pixels,
- * which moves a tiny-model embedding by up to ~1e-3; we require cosine ≥ 0.9999 and max abs ≤ 5e-3.
+ * <p>Tolerance 1e-5 max abs for every item, as for the model alone: tokenization, resizing and
+ * decoding are exact. That includes the JPEGs: the decoder reads the JDK's raw YCbCr/CMYK samples and
+ * converts them with libjpeg-turbo's own tables (and its 4:4:0 chroma smoothing), so every fixture
+ * JPEG decodes to the reference's bytes (see ReferenceImagesTest). A decoder that rounded differently
+ * by ±1 level would move a tiny-model embedding by ~1e-3 and fail here; the cosine is also reported.
  */
 class BgeVlTest {
   static BgeVl model;
@@ -73,7 +74,7 @@ class BgeVlTest {
         }
         worstCos = Math.min(worstCos, cos);
         worstJpeg = Math.max(worstJpeg, d);
-        assertTrue(cos >= 0.9999 && d <= 5e-3, what + ": cosine " + cos + ", max abs " + d);
+        assertTrue(cos >= 0.9999 && d <= 1e-5, what + ": cosine " + cos + ", max abs " + d);
         jpeg++;
       } else {
         assertTrue(d <= 1e-5, what + ": max abs diff " + d);
