@@ -95,7 +95,7 @@ final class InfoCommand implements Callable<Integer> {
       o.put("vocab_size", c.vocabSize());
       o.put("max_tokens", c.maxTokens());
       o.put("rope_theta", c.ropeTheta());
-      o.put("inputs", "text queries and candidates (image inputs not wired yet)");
+      o.put("inputs", "text, image and composed queries and candidates");
       if (json) {
         System.out.println(mapper.writeValueAsString(o));
       } else {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.bgevl.BgeVlException;
 import dev.bgevl.Embedding;
+import dev.bgevl.image.ImageLimits;
 import dev.bgevl.llava.MllmEmbedder;
 import dev.bgevl.llava.MllmRole;
 import java.io.BufferedReader;
@@ -20,13 +21,14 @@ import java.util.List;
 /**
  * {@code bgevl embed} for BGE-VL-MLLM folders: text queries (with an optional task instruction) and
  * text candidates. JSONL lines may carry {@code "role"} and {@code "instruction"}; the command's
- * {@code --role}/{@code --instruction} are the defaults. Image inputs for the MLLM are not wired yet
- * and are refused with one line.
+ * {@code --role}/{@code --instruction} are the defaults. Lines with {@code "image"} (and optionally
+ * {@code "text"}) go through LLaVA-NeXT's image path with BGE's 512×512 pre-resize.
  */
 final class MllmEmbed {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private record Item(JsonNode id, MllmEmbedder.TextInput input) {}
+  /** One input: text-only ({@code text}) or with an image ({@code image}). */
+  private record Item(JsonNode id, MllmEmbedder.TextInput text, MllmEmbedder.ImageInput image) {}
 
   private MllmEmbed() {}
 
@@ -42,13 +44,10 @@ final class MllmEmbed {
     }
     try (MllmEmbedder model = MllmEmbedder.load(dir)) {
       if (cmd.input == null) {
-        if (cmd.image != null) {
-          throw new BgeVlException(cmd.image + ": image inputs for BGE-VL-MLLM are not supported yet (text queries and candidates are)");
-        }
-        if (cmd.text == null) {
-          throw new BgeVlException("give --text (or --input FILE.jsonl)");
-        }
-        Embedding e = model.embed(new MllmEmbedder.TextInput(roleFor(defaultRole, cmd.instruction), cmd.instruction, cmd.text));
+        MllmRole role = roleFor(defaultRole, cmd.instruction);
+        Embedding e = cmd.image != null
+            ? model.embed(new MllmEmbedder.ImageInput(role, cmd.instruction, cmd.text, readImage(cmd.image, cmd.image.toString()), cmd.image.toString(), true), ImageLimits.defaults())
+            : model.embed(new MllmEmbedder.TextInput(role, cmd.instruction, cmd.text));
         EmbedCommand.writeLine(System.out, null, e);
         System.out.flush();
         return 0;
@@ -75,10 +74,23 @@ final class MllmEmbed {
   private static void write(MllmEmbedder model, List<Item> items, int batchSize, PrintStream out) throws IOException {
     for (int from = 0; from < items.size(); from += batchSize) {
       List<Item> batch = items.subList(from, Math.min(items.size(), from + batchSize));
-      List<Embedding> embs = model.embedBatch(batch.stream().map(Item::input).toList());
-      for (int i = 0; i < batch.size(); i++) {
-        EmbedCommand.writeLine(out, batch.get(i).id(), embs.get(i));
+      // text-only items run as one padded batch; image items one by one (thousands of tokens each)
+      List<MllmEmbedder.TextInput> texts = batch.stream().filter(it -> it.text() != null).map(Item::text).toList();
+      java.util.Iterator<Embedding> textEmbs = model.embedBatch(texts).iterator();
+      for (Item it : batch) {
+        Embedding e = it.text() != null ? textEmbs.next() : model.embed(it.image(), ImageLimits.defaults());
+        EmbedCommand.writeLine(out, it.id(), e);
       }
+    }
+  }
+
+  private static byte[] readImage(Path p, String where) {
+    try {
+      return Files.readAllBytes(p);
+    } catch (NoSuchFileException e) {
+      throw new BgeVlException(where + ": file not found");
+    } catch (IOException e) {
+      throw new BgeVlException(where + ": cannot read (" + e.getMessage() + ")");
     }
   }
 
@@ -103,12 +115,16 @@ final class MllmEmbed {
         }
         String where = name + ":" + (lineNo + 1);
         JsonNode node = EmbedCommand.readObject(line, where, "\"text\"");
-        if (node.hasNonNull("image")) {
-          throw new BgeVlException(where + ": image inputs for BGE-VL-MLLM are not supported yet (text queries and candidates are)");
-        }
+        JsonNode image = node.get("image");
         JsonNode text = node.get("text");
-        if (text == null || !text.isTextual()) {
-          throw new BgeVlException(where + ": needs a \"text\" string");
+        if ((image == null || image.isNull()) && (text == null || !text.isTextual())) {
+          throw new BgeVlException(where + ": needs \"text\", \"image\" or both");
+        }
+        if (text != null && !text.isNull() && !text.isTextual()) {
+          throw new BgeVlException(where + ": \"text\" must be a string");
+        }
+        if (image != null && !image.isNull() && !image.isTextual()) {
+          throw new BgeVlException(where + ": \"image\" must be a path string");
         }
         String instruction = node.hasNonNull("instruction") ? node.get("instruction").asText() : cmd.instruction;
         MllmRole role = roleFor(defaultRole, instruction);
@@ -119,7 +135,14 @@ final class MllmEmbed {
           }
         }
         JsonNode id = node.has("id") ? node.get("id") : JSON.getNodeFactory().numberNode(lineNo);
-        items.add(new Item(id, new MllmEmbedder.TextInput(role, instruction, text.asText())));
+        String t = text == null || text.isNull() ? null : text.asText();
+        if (image == null || image.isNull()) {
+          items.add(new Item(id, new MllmEmbedder.TextInput(role, instruction, t), null));
+        } else {
+          Path p = Path.of(image.asText());
+          byte[] bytes = readImage(p, where + ": image " + p);
+          items.add(new Item(id, null, new MllmEmbedder.ImageInput(role, instruction, t, bytes, p.toString(), true)));
+        }
       }
     }
     return items;

@@ -53,13 +53,34 @@ class MllmEmbedCommandTest {
   }
 
   @Test
+  void composedQueryAndImageCandidateMatchTheReference() throws Exception {
+    JsonNode items = Fixtures.expected("mllm-tiny").get("items");
+    JsonNode q = items.get(0); // q_cir_readme: image + text + CIR instruction
+    JsonNode c = items.get(7); // c_image_cir_candi_1: image candidate
+    ObjectNode a = JSON.createObjectNode();
+    a.put("image", Fixtures.image(q.get("image").asText()).toString());
+    a.put("text", q.get("text").asText());
+    a.put("instruction", q.get("instruction").asText());
+    ObjectNode b = JSON.createObjectNode();
+    b.put("image", Fixtures.image(c.get("image").asText()).toString());
+    b.put("role", "candidate");
+    Path in = tmp.resolve("img.jsonl");
+    Files.write(in, List.of(JSON.writeValueAsString(a), JSON.writeValueAsString(b)));
+    CliRunner.Result r = CliRunner.run("embed", "--model", Fixtures.model("mllm-tiny").toString(), "--input", in.toString());
+    assertEquals(0, r.exit(), r.err());
+    String[] out = r.out().strip().split("\n");
+    assertTrue(Fixtures.maxAbsDiff(Fixtures.floats(JSON.readTree(out[0]).get("embedding")), Fixtures.floats(q.get("embedding"))) <= 1e-5);
+    assertTrue(Fixtures.maxAbsDiff(Fixtures.floats(JSON.readTree(out[1]).get("embedding")), Fixtures.floats(c.get("embedding"))) <= 1e-5);
+  }
+
+  @Test
   void badRolesAndImagesAreOneLine() throws Exception {
     String model = Fixtures.model("mllm-tiny").toString();
     Path in = tmp.resolve("bad.jsonl");
     Files.writeString(in, "{\"text\": \"x\", \"role\": \"judge\"}\n");
     EmbedCommandTest.assertOneLineError(CliRunner.run("embed", "--model", model, "--input", in.toString()), "bad.jsonl:1: \"role\" must be \"query\" or \"candidate\"");
-    Files.writeString(in, "{\"image\": \"a.png\"}\n");
-    EmbedCommandTest.assertOneLineError(CliRunner.run("embed", "--model", model, "--input", in.toString()), "image inputs for BGE-VL-MLLM are not supported yet");
+    Files.writeString(in, "{\"image\": \"missing.png\"}\n");
+    EmbedCommandTest.assertOneLineError(CliRunner.run("embed", "--model", model, "--input", in.toString()), "bad.jsonl:1: image missing.png: file not found");
     EmbedCommandTest.assertOneLineError(CliRunner.run("embed", "--model", model, "--text", "x", "--role", "judge"), "--role must be query or candidate");
   }
 }

@@ -157,12 +157,37 @@ public final class MistralModel {
    * @param ids token ids per sequence (BOS included), each non-empty
    */
   public float[][] lastHidden(int[][] ids) {
-    int batch = ids.length;
-    int seq = 0;
-    for (int[] s : ids) {
-      seq = Math.max(seq, s.length);
+    float[][] embeds = new float[ids.length][];
+    for (int b = 0; b < ids.length; b++) {
+      embeds[b] = embedTokens(ids[b]);
     }
+    return lastHiddenFromEmbeddings(embeds);
+  }
+
+  /** The {@code embed_tokens} rows of {@code ids}: [ids.length · hidden]. */
+  public float[] embedTokens(int[] ids) {
     int h = cfg.hiddenSize();
+    float[] out = new float[ids.length * h];
+    for (int t = 0; t < ids.length; t++) {
+      embedRow(ids[t], out, t * h);
+    }
+    return out;
+  }
+
+  /**
+   * The final-norm hidden state at each sequence's last position, from {@code inputs_embeds}
+   * (each [length · hidden], e.g. token rows with image features merged in), {@code [batch][hidden]}.
+   */
+  public float[][] lastHiddenFromEmbeddings(float[][] inputsEmbeds) {
+    int h = cfg.hiddenSize();
+    int batch = inputsEmbeds.length;
+    int seq = 0;
+    for (float[] e : inputsEmbeds) {
+      if (e.length == 0 || e.length % h != 0) {
+        throw new IllegalArgumentException("inputs_embeds of " + e.length + " values is not a non-empty multiple of hidden " + h);
+      }
+      seq = Math.max(seq, e.length / h);
+    }
     int qd = cfg.qDim();
     int kvd = cfg.kvDim();
     int im = cfg.intermediateSize();
@@ -171,10 +196,8 @@ public final class MistralModel {
     int[] validLen = new int[batch];
     float[] hidden = new float[rows * h]; // [batch*seq, hidden]
     for (int b = 0; b < batch; b++) {
-      validLen[b] = ids[b].length;
-      for (int t = 0; t < ids[b].length; t++) {
-        embedRow(ids[b][t], hidden, (b * seq + t) * h);
-      }
+      validLen[b] = inputsEmbeds[b].length / h;
+      System.arraycopy(inputsEmbeds[b], 0, hidden, b * seq * h, inputsEmbeds[b].length);
     }
     float[] xn = new float[rows * h]; // [rows, hidden]
     float[] qkv = new float[rows * qkvW]; // [rows, q | k | v]

@@ -31,6 +31,20 @@ public final class MllmEmbedder implements AutoCloseable {
     }
   }
 
+  /**
+   * An input with an image: its role, the query instruction (nullable), an optional text, and the
+   * encoded image. {@code bgeResize}: BGE-VL-MLLM's 512×512 pre-resize in the file's Pillow mode
+   * (the reference's default) before LLaVA-NeXT's any-resolution tiling.
+   */
+  public record ImageInput(MllmRole role, String instruction, String text, byte[] image, String imageName,
+      boolean bgeResize) {
+    public ImageInput {
+      if (role == null || image == null) {
+        throw new IllegalArgumentException("an MLLM image input needs a role and image bytes");
+      }
+    }
+  }
+
   private final Path dir;
   private final Weights weights;
   private final LlamaTokenizer tokenizer;
@@ -155,6 +169,78 @@ public final class MllmEmbedder implements AutoCloseable {
       out.add(new Embedding(v, raw, false));
     }
     return out;
+  }
+
+  /**
+   * Embeds an image (optionally with a text): the prompt's {@code <image>} placeholder is replaced by
+   * the packed LLaVA-NeXT image features before the decoder runs.
+   */
+  public Embedding embed(ImageInput in, dev.bgevl.image.ImageLimits limits) {
+    return embedImages(List.of(in), limits).getFirst();
+  }
+
+  /** Embeds image inputs as one right-padded decoder batch; results equal one-by-one embedding. */
+  public List<Embedding> embedImages(List<ImageInput> inputs, dev.bgevl.image.ImageLimits limits) {
+    float[][] embeds = new float[inputs.size()][];
+    for (int i = 0; i < embeds.length; i++) {
+      embeds[i] = inputsEmbeds(inputs.get(i), limits);
+    }
+    List<Embedding> out = new ArrayList<>(embeds.length);
+    if (embeds.length == 0) {
+      return out;
+    }
+    for (float[] raw : model.lastHiddenFromEmbeddings(embeds)) {
+      float[] v = raw.clone();
+      Ops.l2Normalize(v, 0, v.length);
+      out.add(new Embedding(v, raw, false));
+    }
+    return out;
+  }
+
+  /** {@code inputs_embeds} of one image input: prompt token rows with the packed image features merged in. */
+  private float[] inputsEmbeds(ImageInput in, dev.bgevl.image.ImageLimits limits) {
+    String name = in.imageName() == null ? "<image>" : in.imageName();
+    dev.bgevl.image.RgbImage rgb = in.bgeResize()
+        ? LlavaImageProcessor.bgePreResize(in.image(), name, limits)
+        : dev.bgevl.image.ImageDecoder.decode(in.image(), name, limits);
+    LlavaImageProcessor.Tiles tiles = imageProcessor().preprocess(rgb);
+    float[] image = visionFeatures().imageEmbeddings(tiles);
+    int h = model.config().hiddenSize();
+    String prompt = MllmPrompts.prompt(in.role(), in.role() == MllmRole.QUERY ? in.instruction() : null, in.text(), true);
+    int[] ids = tokenizer.encode(prompt).ids();
+    ImageMerge.Layout layout = ImageMerge.layout(ids, imageTokenIndex, new int[] {image.length / h},
+        model.config().maxTokens(), name);
+    return ImageMerge.merge(layout, model.embedTokens(ids), new float[][] {image}, h);
+  }
+
+  private volatile LlavaImageProcessor imageProcessor;
+  private volatile LlavaVisionFeatures visionFeatures;
+
+  /** The image side is loaded on first use, so text-only users do not pay for the vision tower. */
+  private LlavaImageProcessor imageProcessor() {
+    LlavaImageProcessor p = imageProcessor;
+    if (p == null) {
+      synchronized (this) {
+        if (imageProcessor == null) {
+          imageProcessor = LlavaImageProcessor.load(dir);
+        }
+        p = imageProcessor;
+      }
+    }
+    return p;
+  }
+
+  private LlavaVisionFeatures visionFeatures() {
+    LlavaVisionFeatures f = visionFeatures;
+    if (f == null) {
+      synchronized (this) {
+        if (visionFeatures == null) {
+          visionFeatures = LlavaVisionFeatures.load(dir);
+        }
+        f = visionFeatures;
+      }
+    }
+    return f;
   }
 
   /** The model folder. */
