@@ -101,26 +101,40 @@ final class EmbedCommand implements Callable<Integer> {
         out.flush();
         return 0;
       }
-      if (output == null) {
-        run(bgevl, System.out);
-        System.out.flush();
-      } else {
-        Path abs = output.toAbsolutePath();
-        Path tmp = abs.resolveSibling(abs.getFileName() + ".partial");
-        try (OutputStream os = Files.newOutputStream(tmp); PrintStream out = new PrintStream(new java.io.BufferedOutputStream(os, 1 << 16), false, StandardCharsets.UTF_8)) {
-          run(bgevl, out);
-          out.flush();
-          if (out.checkError()) {
-            throw new BgeVlException(output + ": write failed");
-          }
-        } catch (RuntimeException | IOException e) {
-          Files.deleteIfExists(tmp);
-          throw e;
-        }
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-      }
+      writeOutput(output, out -> run(bgevl, out));
     }
     return 0;
+  }
+
+  /** Writes the embedding lines to standard output, or to a file. */
+  interface Body {
+    void write(PrintStream out) throws IOException;
+  }
+
+  /**
+   * Runs {@code body} against standard output, or against {@code output + ".partial"} moved into
+   * place only when complete, so a failed run never leaves a half-written file.
+   */
+  static void writeOutput(Path output, Body body) throws IOException {
+    if (output == null) {
+      body.write(System.out);
+      System.out.flush();
+      return;
+    }
+    Path abs = output.toAbsolutePath();
+    Path tmp = abs.resolveSibling(abs.getFileName() + ".partial");
+    try (OutputStream os = Files.newOutputStream(tmp);
+        PrintStream out = new PrintStream(new java.io.BufferedOutputStream(os, 1 << 16), false, StandardCharsets.UTF_8)) {
+      body.write(out);
+      out.flush();
+      if (out.checkError()) {
+        throw new BgeVlException(output + ": write failed");
+      }
+    } catch (RuntimeException | IOException e) {
+      Files.deleteIfExists(tmp);
+      throw e;
+    }
+    Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** One parsed input line. */

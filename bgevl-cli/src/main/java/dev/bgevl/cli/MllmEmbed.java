@@ -14,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -53,20 +52,7 @@ final class MllmEmbed {
         return 0;
       }
       List<Item> items = read(cmd, defaultRole);
-      if (cmd.output == null) {
-        write(model, items, cmd.batchSize, System.out);
-        System.out.flush();
-        return 0;
-      }
-      Path abs = cmd.output.toAbsolutePath();
-      Path tmp = abs.resolveSibling(abs.getFileName() + ".partial");
-      try (PrintStream out = new PrintStream(Files.newOutputStream(tmp), false, StandardCharsets.UTF_8)) {
-        write(model, items, cmd.batchSize, out);
-      } catch (RuntimeException | IOException e) {
-        Files.deleteIfExists(tmp);
-        throw e;
-      }
-      Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      EmbedCommand.writeOutput(cmd.output, out -> write(model, items, cmd.batchSize, out));
       return 0;
     }
   }
