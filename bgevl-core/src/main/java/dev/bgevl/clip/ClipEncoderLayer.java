@@ -3,6 +3,8 @@ package dev.bgevl.clip;
 import dev.bgevl.tensor.Activation;
 import dev.bgevl.tensor.Attention;
 import dev.bgevl.tensor.Linear;
+import dev.bgevl.tensor.RowSource;
+import dev.bgevl.tensor.WeightFormat;
 import dev.bgevl.tensor.Ops;
 import dev.bgevl.weights.TensorSource;
 
@@ -31,21 +33,25 @@ final class ClipEncoderLayer {
     this.eps = eps;
     this.act = act;
     String attn = prefix + ".self_attn.";
-    float[] qkv = new float[3 * hidden * hidden];
     float[] qkvBias = new float[3 * hidden];
     String[] parts = {"q_proj", "k_proj", "v_proj"};
+    RowSource[] qkv = new RowSource[3];
     for (int i = 0; i < 3; i++) {
-      System.arraycopy(w.floats(attn + parts[i] + ".weight", hidden, hidden), 0, qkv, i * hidden * hidden, hidden * hidden);
+      qkv[i] = w.rows(attn + parts[i] + ".weight", hidden, hidden);
       System.arraycopy(w.floats(attn + parts[i] + ".bias", hidden), 0, qkvBias, i * hidden, hidden);
     }
-    this.qkvProj = Linear.pack(qkv, qkvBias, 3 * hidden, hidden);
-    this.outProj = Linear.pack(w.floats(attn + "out_proj.weight", hidden, hidden), w.floats(attn + "out_proj.bias", hidden), hidden, hidden);
+    this.qkvProj = Linear.pack(RowSource.stack(hidden, qkv, new int[] {hidden, hidden, hidden}), qkvBias,
+        3 * hidden, hidden, WeightFormat.F32);
+    this.outProj = Linear.pack(w.rows(attn + "out_proj.weight", hidden, hidden), w.floats(attn + "out_proj.bias", hidden),
+        hidden, hidden, WeightFormat.F32);
     this.layerNorm1Weight = w.floats(prefix + ".layer_norm1.weight", hidden);
     this.layerNorm1Bias = w.floats(prefix + ".layer_norm1.bias", hidden);
     this.layerNorm2Weight = w.floats(prefix + ".layer_norm2.weight", hidden);
     this.layerNorm2Bias = w.floats(prefix + ".layer_norm2.bias", hidden);
-    this.fc1 = Linear.pack(w.floats(prefix + ".mlp.fc1.weight", intermediate, hidden), w.floats(prefix + ".mlp.fc1.bias", intermediate), intermediate, hidden);
-    this.fc2 = Linear.pack(w.floats(prefix + ".mlp.fc2.weight", hidden, intermediate), w.floats(prefix + ".mlp.fc2.bias", hidden), hidden, intermediate);
+    this.fc1 = Linear.pack(w.rows(prefix + ".mlp.fc1.weight", intermediate, hidden), w.floats(prefix + ".mlp.fc1.bias", intermediate),
+        intermediate, hidden, WeightFormat.F32);
+    this.fc2 = Linear.pack(w.rows(prefix + ".mlp.fc2.weight", hidden, intermediate), w.floats(prefix + ".mlp.fc2.bias", hidden),
+        hidden, intermediate, WeightFormat.F32);
   }
 
   /**
@@ -66,18 +72,18 @@ final class ClipEncoderLayer {
     fc2.applyAdd(buf.mlp, rows, x);
   }
 
-  /** Activation scratch for one forward call, sized for {@code rows} rows. */
+  /** Activation scratch for one forward call on {@code rows} rows (views of a {@link Scratch} set). */
   static final class Buffers {
     final float[] normed; // [rows, hidden]
     final float[] qkv; // [rows, 3·hidden]
     final float[] attn; // [rows, hidden]
     final float[] mlp; // [rows, intermediate]
 
-    Buffers(int rows, int hidden, int intermediate) {
-      normed = new float[rows * hidden];
-      qkv = new float[rows * 3 * hidden];
-      attn = new float[rows * hidden];
-      mlp = new float[rows * intermediate];
+    Buffers(Scratch s, int rows, int hidden, int intermediate) {
+      normed = s.get(Scratch.NORMED, (long) rows * hidden);
+      qkv = s.get(Scratch.QKV, (long) rows * 3 * hidden);
+      attn = s.get(Scratch.ATTN, (long) rows * hidden);
+      mlp = s.get(Scratch.MLP, (long) rows * intermediate);
     }
   }
 }
