@@ -72,6 +72,30 @@ final class ClipEncoderLayer {
     fc2.applyAdd(buf.mlp, rows, x);
   }
 
+  /**
+   * The block's output for one row per sequence only, row {@code query[b]} of item {@code b}, into
+   * {@code out} [batch, hidden]; {@code x} is read, not changed. Keys and values still come from
+   * every row, but the attention output, the residuals and the MLP run on the selected rows alone.
+   * The rows are bit-identical to those of {@link #forward} (every kernel computes a row the same
+   * way whatever the other rows), so the last layer of a tower can skip the rows nobody pools.
+   */
+  void forwardRows(float[] x, int batch, int seq, boolean causal, int[] validLen, int[] query, Buffers buf,
+      float[] out) {
+    int rows = batch * seq;
+    int headDim = hidden / heads;
+    Ops.layerNorm(x, buf.normed, rows, hidden, layerNorm1Weight, layerNorm1Bias, eps);
+    qkvProj.apply(buf.normed, rows, buf.qkv, Activation.NONE);
+    Attention.selfAttentionRows(buf.qkv, batch, seq, heads, headDim, (float) Math.pow(headDim, -0.5), causal, validLen,
+        query, buf.attn);
+    for (int b = 0; b < batch; b++) {
+      System.arraycopy(x, (b * seq + query[b]) * hidden, out, b * hidden, hidden);
+    }
+    outProj.applyAdd(buf.attn, batch, out);
+    Ops.layerNorm(out, buf.normed, batch, hidden, layerNorm2Weight, layerNorm2Bias, eps);
+    fc1.apply(buf.normed, batch, buf.mlp, act);
+    fc2.applyAdd(buf.mlp, batch, out);
+  }
+
   /** Activation scratch for one forward call on {@code rows} rows (views of a {@link Scratch} set). */
   static final class Buffers {
     final float[] normed; // [rows, hidden]

@@ -84,13 +84,17 @@ public final class ClipTextModel {
         }
       }
       ClipEncoderLayer.Buffers buf = new ClipEncoderLayer.Buffers(s, rows, h, cfg.intermediateSize());
-      for (ClipEncoderLayer layer : layers) {
-        layer.forward(x, batch, seq, true, validLen, buf);
+      int last = layers.length - 1;
+      for (int i = 0; i < last; i++) {
+        layers[i].forward(x, batch, seq, true, validLen, buf);
       }
-      // final_layer_norm is per row, so normalizing only the pooled rows gives the same numbers
+      // final_layer_norm is per row and only the pooled (EOS) rows are read: the last block runs
+      // on those rows alone, giving the same numbers as running all of them
+      int[] pool = new int[batch];
       for (int b = 0; b < batch; b++) {
-        System.arraycopy(x, (b * seq + poolIndex(inputIds[b])) * h, pooledRows, b * h, h);
+        pool[b] = poolIndex(inputIds[b]);
       }
+      layers[last].forwardRows(x, batch, seq, true, validLen, pool, buf, pooledRows);
     } finally {
       scratch.give(s);
     }

@@ -133,10 +133,11 @@ public final class ClipVisionModel {
     float[] cls = new float[batch * h]; // [batch, hidden]: the class token of each image
     Scratch s = scratch.take();
     try {
-      float[] x = encode(pixelValues, layers.length, s);
-      for (int b = 0; b < batch; b++) {
-        System.arraycopy(x, b * seq * h, cls, b * h, h);
-      }
+      int last = layers.length - 1;
+      float[] x = encode(pixelValues, last, s);
+      // post_layernorm reads only the class token: the last block runs on that row alone
+      ClipEncoderLayer.Buffers buf = new ClipEncoderLayer.Buffers(s, batch * seq, h, cfg.intermediateSize());
+      layers[last].forwardRows(x, batch, seq, false, null, new int[batch], buf, cls);
     } finally {
       scratch.give(s);
     }
