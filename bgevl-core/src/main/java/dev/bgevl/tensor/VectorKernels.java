@@ -61,6 +61,9 @@ final class VectorKernels implements Kernels {
 
   // ---------------------------------------------------------------------------------- GEMM
 
+  /** Row counts up to this use panel-major order in {@link #drive} (see there). */
+  private static final int FEW_ROWS = Integer.getInteger("bgevl.fewRows", 24);
+
   @Override
   public void gemm(float[] x, int k, float[] packed, int pw, int n, float[] bias, float[] y,
       Activation act, boolean add, int rowStart, int rowEnd, int panelStart, int panelEnd) {
@@ -92,7 +95,11 @@ final class VectorKernels implements Kernels {
     // 16-bit weights with more than one row tile: widen the panel group to fp32 once (exact) and
     // run the fp32 kernels, so the conversion is paid once per group instead of once per tile.
     boolean widen = format != WeightFormat.F32 && rowEnd - rowStart > 6;
-    int group = Math.max(1, PANEL_BYTES_BUDGET / (k * NR * (widen ? 4 : format.bytes())));
+    // Few rows (a text query): each panel's weights are used by at most a few tiles, so stream the
+    // panels one at a time with all tiles on each (the panel is still in L1/L2 for the next tile,
+    // and memory keeps streaming while they compute) instead of sweeping a whole group per tile.
+    int group = rowEnd - rowStart <= FEW_ROWS ? 1
+        : Math.max(1, PANEL_BYTES_BUDGET / (k * NR * (widen ? 4 : format.bytes())));
     float[] wide = null;
     if (widen) {
       wide = WIDE.get();
