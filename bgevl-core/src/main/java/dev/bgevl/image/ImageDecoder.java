@@ -62,6 +62,14 @@ public final class ImageDecoder {
 
   /** Decodes a file; {@code applyExifOrientation} rotates/flips JPEGs per their EXIF Orientation tag. */
   public static RgbImage decode(Path p, ImageLimits l, boolean applyExifOrientation) {
+    return decode(readFile(p, l), p.toString(), l, applyExifOrientation);
+  }
+
+  /**
+   * The bytes of an image file, with the decoder's one-line errors (missing file, a folder, above
+   * {@link ImageLimits#maxFileBytes()}, unreadable).
+   */
+  public static byte[] readFile(Path p, ImageLimits l) {
     String name = p.toString();
     long size;
     try {
@@ -75,13 +83,11 @@ public final class ImageDecoder {
       throw new BgeVlException(name + ": is a directory, not an image file");
     }
     checkFileSize(name, size, l);
-    byte[] bytes;
     try {
-      bytes = Files.readAllBytes(p);
+      return Files.readAllBytes(p);
     } catch (IOException e) {
       throw new BgeVlException(name + ": cannot read image file (" + e.getMessage() + ")");
     }
-    return decode(bytes, name, l, applyExifOrientation);
   }
 
   public static RgbImage decode(byte[] bytes, String name, ImageLimits l, boolean applyExifOrientation) {
