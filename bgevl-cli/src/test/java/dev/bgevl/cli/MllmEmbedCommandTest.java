@@ -83,4 +83,32 @@ class MllmEmbedCommandTest {
     EmbedCommandTest.assertOneLineError(CliRunner.run("embed", "--model", model, "--input", in.toString()), "bad.jsonl:1: image missing.png: file not found");
     EmbedCommandTest.assertOneLineError(CliRunner.run("embed", "--model", model, "--text", "x", "--role", "judge"), "--role must be query or candidate");
   }
+
+  /** A text with its own {@code <image>}, and prompts beyond the model's positions: one line, exit 1. */
+  @Test
+  void badPlaceholdersAndOverlongPromptsAreOneLine() throws Exception {
+    String model = Fixtures.model("mllm-tiny").toString();
+    String img = Fixtures.image("images/cir_candi_1.png").toString();
+    EmbedCommandTest.assertOneLineError(CliRunner.run("embed", "--model", model, "--image", img, "--text", "this <image> too"),
+        img + ": the prompt has 2 <image> placeholders but 1 image was given");
+    EmbedCommandTest.assertOneLineError(CliRunner.run("embed", "--model", model, "--text", "just <image>"),
+        "contains '<image>', the image placeholder token, but no image was given");
+    Path in = tmp.resolve("long.jsonl");
+    Files.writeString(in, "{\"text\": \"" + "a ".repeat(33000) + "\"}\n");
+    EmbedCommandTest.assertOneLineError(CliRunner.run("embed", "--model", model, "--input", in.toString()),
+        "exceeds the model's 32768 positions");
+    // the same model with 96 positions: an image candidate needs 98
+    Path small = tmp.resolve("small");
+    Files.createDirectories(small);
+    try (var files = Files.list(Fixtures.model("mllm-tiny"))) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Files.copy(f, small.resolve(f.getFileName()));
+      }
+    }
+    ObjectNode cfg = (ObjectNode) JSON.readTree(small.resolve("config.json").toFile());
+    ((ObjectNode) cfg.get("text_config")).put("max_position_embeddings", 96);
+    JSON.writeValue(small.resolve("config.json").toFile(), cfg);
+    EmbedCommandTest.assertOneLineError(CliRunner.run("embed", "--model", small.toString(), "--image", img),
+        img + ": 98 tokens after image expansion (10 text + 88 image) exceed the model's 96 positions");
+  }
 }
