@@ -160,7 +160,7 @@ public final class MllmPrefillBench {
     l1.apply(java.util.Arrays.copyOf(feats, 64 * 1024), 64, new float[64 * 4096], Activation.GELU); // warm-up
     t = System.nanoTime();
     l1.apply(feats, rows, mid, Activation.GELU);
-    l2.apply(mid, rows, out, null);
+    l2.apply(mid, rows, out, Activation.NONE);
     double projS = seconds(t);
     System.out.printf("projector: %d vectors %.2f s; %s%n", rows, projS, rss());
     hs = null;
