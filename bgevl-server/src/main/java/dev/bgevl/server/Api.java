@@ -84,6 +84,7 @@ final class Api implements AutoCloseable {
     o.put("status", "ok");
     o.put("model", embedder.modelId());
     o.put("dim", embedder.dim());
+    o.put("instructions", embedder.takesInstructions());
     o.put("queue_depth", batcher.queueDepth());
     ObjectNode idx = o.putObject("index");
     idx.put("backend", backend.describe());
