@@ -3,6 +3,8 @@ package dev.bgevl.clip;
 import dev.bgevl.tensor.Activation;
 import dev.bgevl.tensor.Attention;
 import dev.bgevl.tensor.Linear;
+import dev.bgevl.tensor.RowSource;
+import dev.bgevl.tensor.WeightFormat;
 import dev.bgevl.tensor.Ops;
 import dev.bgevl.weights.TensorSource;
 
@@ -31,21 +33,25 @@ final class ClipEncoderLayer {
     this.eps = eps;
     this.act = act;
     String attn = prefix + ".self_attn.";
-    float[] qkv = new float[3 * hidden * hidden];
     float[] qkvBias = new float[3 * hidden];
     String[] parts = {"q_proj", "k_proj", "v_proj"};
+    RowSource[] qkv = new RowSource[3];
     for (int i = 0; i < 3; i++) {
-      System.arraycopy(w.floats(attn + parts[i] + ".weight", hidden, hidden), 0, qkv, i * hidden * hidden, hidden * hidden);
+      qkv[i] = w.rows(attn + parts[i] + ".weight", hidden, hidden);
       System.arraycopy(w.floats(attn + parts[i] + ".bias", hidden), 0, qkvBias, i * hidden, hidden);
     }
-    this.qkvProj = Linear.pack(qkv, qkvBias, 3 * hidden, hidden);
-    this.outProj = Linear.pack(w.floats(attn + "out_proj.weight", hidden, hidden), w.floats(attn + "out_proj.bias", hidden), hidden, hidden);
+    this.qkvProj = Linear.pack(RowSource.stack(hidden, qkv, new int[] {hidden, hidden, hidden}), qkvBias,
+        3 * hidden, hidden, WeightFormat.F32);
+    this.outProj = Linear.pack(w.rows(attn + "out_proj.weight", hidden, hidden), w.floats(attn + "out_proj.bias", hidden),
+        hidden, hidden, WeightFormat.F32);
     this.layerNorm1Weight = w.floats(prefix + ".layer_norm1.weight", hidden);
     this.layerNorm1Bias = w.floats(prefix + ".layer_norm1.bias", hidden);
     this.layerNorm2Weight = w.floats(prefix + ".layer_norm2.weight", hidden);
     this.layerNorm2Bias = w.floats(prefix + ".layer_norm2.bias", hidden);
-    this.fc1 = Linear.pack(w.floats(prefix + ".mlp.fc1.weight", intermediate, hidden), w.floats(prefix + ".mlp.fc1.bias", intermediate), intermediate, hidden);
-    this.fc2 = Linear.pack(w.floats(prefix + ".mlp.fc2.weight", hidden, intermediate), w.floats(prefix + ".mlp.fc2.bias", hidden), hidden, intermediate);
+    this.fc1 = Linear.pack(w.rows(prefix + ".mlp.fc1.weight", intermediate, hidden), w.floats(prefix + ".mlp.fc1.bias", intermediate),
+        intermediate, hidden, WeightFormat.F32);
+    this.fc2 = Linear.pack(w.rows(prefix + ".mlp.fc2.weight", hidden, intermediate), w.floats(prefix + ".mlp.fc2.bias", hidden),
+        hidden, intermediate, WeightFormat.F32);
   }
 
   /**
@@ -66,18 +72,42 @@ final class ClipEncoderLayer {
     fc2.applyAdd(buf.mlp, rows, x);
   }
 
-  /** Activation scratch for one forward call, sized for {@code rows} rows. */
+  /**
+   * The block's output for one row per sequence only, row {@code query[b]} of item {@code b}, into
+   * {@code out} [batch, hidden]; {@code x} is read, not changed. Keys and values still come from
+   * every row, but the attention output, the residuals and the MLP run on the selected rows alone.
+   * The rows are bit-identical to those of {@link #forward} (every kernel computes a row the same
+   * way whatever the other rows), so the last layer of a tower can skip the rows nobody pools.
+   */
+  void forwardRows(float[] x, int batch, int seq, boolean causal, int[] validLen, int[] query, Buffers buf,
+      float[] out) {
+    int rows = batch * seq;
+    int headDim = hidden / heads;
+    Ops.layerNorm(x, buf.normed, rows, hidden, layerNorm1Weight, layerNorm1Bias, eps);
+    qkvProj.apply(buf.normed, rows, buf.qkv, Activation.NONE);
+    Attention.selfAttentionRows(buf.qkv, batch, seq, heads, headDim, (float) Math.pow(headDim, -0.5), causal, validLen,
+        query, buf.attn);
+    for (int b = 0; b < batch; b++) {
+      System.arraycopy(x, (b * seq + query[b]) * hidden, out, b * hidden, hidden);
+    }
+    outProj.applyAdd(buf.attn, batch, out);
+    Ops.layerNorm(out, buf.normed, batch, hidden, layerNorm2Weight, layerNorm2Bias, eps);
+    fc1.apply(buf.normed, batch, buf.mlp, act);
+    fc2.applyAdd(buf.mlp, batch, out);
+  }
+
+  /** Activation scratch for one forward call on {@code rows} rows (views of a {@link Scratch} set). */
   static final class Buffers {
     final float[] normed; // [rows, hidden]
     final float[] qkv; // [rows, 3·hidden]
     final float[] attn; // [rows, hidden]
     final float[] mlp; // [rows, intermediate]
 
-    Buffers(int rows, int hidden, int intermediate) {
-      normed = new float[rows * hidden];
-      qkv = new float[rows * 3 * hidden];
-      attn = new float[rows * hidden];
-      mlp = new float[rows * intermediate];
+    Buffers(Scratch s, int rows, int hidden, int intermediate) {
+      normed = s.get(Scratch.NORMED, (long) rows * hidden);
+      qkv = s.get(Scratch.QKV, (long) rows * 3 * hidden);
+      attn = s.get(Scratch.ATTN, (long) rows * hidden);
+      mlp = s.get(Scratch.MLP, (long) rows * intermediate);
     }
   }
 }

@@ -26,17 +26,44 @@ public final class ClipModel {
   /** Loads {@code dir/config.json} and the weights beside it. */
   public static ClipModel load(Path dir) {
     ClipConfig config = ClipConfig.load(dir);
+    Thread warmup = startWarmup(config);
     try (Weights w = Weights.open(dir)) {
       ClipVisionModel vision = new ClipVisionModel(w, config.vision(), config.projectionDim());
       ClipTextModel text = new ClipTextModel(w, config.text(), config.projectionDim());
       return new ClipModel(config, vision, text, w.dominantDType());
+    } finally {
+      awaitWarmup(warmup);
     }
   }
 
   /** Builds a model from any tensor source (e.g. {@link dev.bgevl.weights.SyntheticWeights}). */
   public static ClipModel create(ClipConfig config, TensorSource source) {
-    return new ClipModel(config, new ClipVisionModel(source, config.vision(), config.projectionDim()),
-        new ClipTextModel(source, config.text(), config.projectionDim()), DType.F32);
+    Thread warmup = startWarmup(config);
+    try {
+      return new ClipModel(config, new ClipVisionModel(source, config.vision(), config.projectionDim()),
+          new ClipTextModel(source, config.text(), config.projectionDim()), DType.F32);
+    } finally {
+      awaitWarmup(warmup);
+    }
+  }
+
+  /**
+   * The first load in a JVM compiles the kernels on a second thread while the weights load (see
+   * {@link ClipWarmup}); {@code -Dbgevl.warmup=false} turns it off.
+   */
+  private static Thread startWarmup(ClipConfig config) {
+    return Boolean.parseBoolean(System.getProperty("bgevl.warmup", "true")) ? ClipWarmup.start(config) : null;
+  }
+
+  private static void awaitWarmup(Thread warmup) {
+    if (warmup == null) {
+      return;
+    }
+    try {
+      warmup.join();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   public ClipConfig config() {

@@ -3,6 +3,7 @@ package dev.bgevl.clip;
 import dev.bgevl.BgeVlException;
 import dev.bgevl.tensor.Activation;
 import dev.bgevl.tensor.Linear;
+import dev.bgevl.tensor.WeightFormat;
 import dev.bgevl.tensor.Ops;
 import dev.bgevl.weights.TensorSource;
 
@@ -19,6 +20,7 @@ public final class ClipTextModel {
   private final ClipEncoderLayer[] layers;
   private final float[] finalLayerNormWeight, finalLayerNormBias; // [hidden]
   private final Linear textProjection; // [projection, hidden], no bias
+  private final Scratch.Pool scratch = new Scratch.Pool();
 
   ClipTextModel(TensorSource w, ClipConfig.Text cfg, int projectionDim) {
     this.cfg = cfg;
@@ -33,7 +35,7 @@ public final class ClipTextModel {
     }
     this.finalLayerNormWeight = w.floats("text_model.final_layer_norm.weight", h);
     this.finalLayerNormBias = w.floats("text_model.final_layer_norm.bias", h);
-    this.textProjection = Linear.pack(w.floats("text_projection.weight", projectionDim, h), null, projectionDim, h);
+    this.textProjection = Linear.pack(w.rows("text_projection.weight", projectionDim, h), null, projectionDim, h, WeightFormat.F32);
   }
 
   public ClipConfig.Text config() {
@@ -68,24 +70,33 @@ public final class ClipTextModel {
       seq = Math.max(seq, n);
     }
     int rows = batch * seq;
-    float[] x = new float[rows * h]; // [batch·seq, hidden]
-    for (int b = 0; b < batch; b++) {
-      for (int t = 0; t < seq; t++) {
-        int id = t < validLen[b] ? inputIds[b][t] : padId();
-        int dst = (b * seq + t) * h;
-        for (int i = 0; i < h; i++) {
-          x[dst + i] = tokenEmbedding[id * h + i] + positionEmbedding[t * h + i];
+    float[] pooledRows = new float[batch * h];
+    Scratch s = scratch.take();
+    try {
+      float[] x = s.get(Scratch.X, (long) rows * h); // [batch·seq, hidden]
+      for (int b = 0; b < batch; b++) {
+        for (int t = 0; t < seq; t++) {
+          int id = t < validLen[b] ? inputIds[b][t] : padId();
+          int dst = (b * seq + t) * h;
+          for (int i = 0; i < h; i++) {
+            x[dst + i] = tokenEmbedding[id * h + i] + positionEmbedding[t * h + i];
+          }
         }
       }
-    }
-    ClipEncoderLayer.Buffers buf = new ClipEncoderLayer.Buffers(rows, h, cfg.intermediateSize());
-    for (ClipEncoderLayer layer : layers) {
-      layer.forward(x, batch, seq, true, validLen, buf);
-    }
-    // final_layer_norm is per row, so normalizing only the pooled rows gives the same numbers
-    float[] pooledRows = new float[batch * h];
-    for (int b = 0; b < batch; b++) {
-      System.arraycopy(x, (b * seq + poolIndex(inputIds[b])) * h, pooledRows, b * h, h);
+      ClipEncoderLayer.Buffers buf = new ClipEncoderLayer.Buffers(s, rows, h, cfg.intermediateSize());
+      int last = layers.length - 1;
+      for (int i = 0; i < last; i++) {
+        layers[i].forward(x, batch, seq, true, validLen, buf);
+      }
+      // final_layer_norm is per row and only the pooled (EOS) rows are read: the last block runs
+      // on those rows alone, giving the same numbers as running all of them
+      int[] pool = new int[batch];
+      for (int b = 0; b < batch; b++) {
+        pool[b] = poolIndex(inputIds[b]);
+      }
+      layers[last].forwardRows(x, batch, seq, true, validLen, pool, buf, pooledRows);
+    } finally {
+      scratch.give(s);
     }
     float[] pooled = new float[batch * h];
     Ops.layerNorm(pooledRows, pooled, batch, h, finalLayerNormWeight, finalLayerNormBias, cfg.layerNormEps());

@@ -3,6 +3,7 @@ package dev.bgevl.clip;
 import dev.bgevl.BgeVlException;
 import dev.bgevl.tensor.Activation;
 import dev.bgevl.tensor.Linear;
+import dev.bgevl.tensor.WeightFormat;
 import dev.bgevl.tensor.Ops;
 import dev.bgevl.weights.TensorSource;
 
@@ -22,6 +23,7 @@ public final class ClipVisionModel {
   private final ClipEncoderLayer[] layers;
   private final float[] postLayernormWeight, postLayernormBias; // [hidden]
   private final Linear visualProjection; // [projection, hidden], no bias
+  private final Scratch.Pool scratch = new Scratch.Pool();
 
   ClipVisionModel(TensorSource w, ClipConfig.Vision cfg, int projectionDim) {
     this(w, "", cfg, projectionDim);
@@ -39,7 +41,7 @@ public final class ClipVisionModel {
     int p = cfg.patchSize();
     int c = cfg.numChannels();
     String e = prefix + "vision_model.embeddings.";
-    this.patchEmbedding = Linear.pack(w.floats(e + "patch_embedding.weight", h, c, p, p), null, h, c * p * p);
+    this.patchEmbedding = Linear.pack(w.rows(e + "patch_embedding.weight", h, c, p, p), null, h, c * p * p, WeightFormat.F32);
     this.classEmbedding = w.floats(e + "class_embedding", h);
     this.positionEmbedding = w.floats(e + "position_embedding.weight", cfg.numPositions(), h);
     this.preLayrnormWeight = w.floats(prefix + "vision_model.pre_layrnorm.weight", h);
@@ -52,7 +54,7 @@ public final class ClipVisionModel {
     this.postLayernormWeight = w.floats(prefix + "vision_model.post_layernorm.weight", h);
     this.postLayernormBias = w.floats(prefix + "vision_model.post_layernorm.bias", h);
     this.visualProjection = projectionDim == 0 ? null
-        : Linear.pack(w.floats(prefix + "visual_projection.weight", projectionDim, h), null, projectionDim, h);
+        : Linear.pack(w.rows(prefix + "visual_projection.weight", projectionDim, h), null, projectionDim, h, WeightFormat.F32);
   }
 
   /**
@@ -76,16 +78,21 @@ public final class ClipVisionModel {
     int batch = pixelValues.length;
     int seq = cfg.numPositions();
     int h = cfg.hiddenSize();
-    float[] x = encode(pixelValues, layers);
-    float[][] out = new float[batch][];
-    for (int b = 0; b < batch; b++) {
-      out[b] = java.util.Arrays.copyOfRange(x, b * seq * h, (b + 1) * seq * h);
+    Scratch s = scratch.take();
+    try {
+      float[] x = encode(pixelValues, layers, s);
+      float[][] out = new float[batch][];
+      for (int b = 0; b < batch; b++) {
+        out[b] = java.util.Arrays.copyOfRange(x, b * seq * h, (b + 1) * seq * h);
+      }
+      return out;
+    } finally {
+      scratch.give(s);
     }
-    return out;
   }
 
   /** Embeddings, {@code pre_layrnorm} and the first {@code nLayers} blocks: [batch·seq, hidden]. */
-  private float[] encode(float[][] pixelValues, int nLayers) {
+  private float[] encode(float[][] pixelValues, int nLayers, Scratch s) {
     int batch = pixelValues.length;
     int h = cfg.hiddenSize();
     int side = cfg.imageSize();
@@ -98,11 +105,10 @@ public final class ClipVisionModel {
     }
     int seq = cfg.numPositions();
     int rows = batch * seq;
-    float[] x = embeddings(pixelValues); // [batch·seq, hidden]
-    float[] normed = new float[rows * h];
-    Ops.layerNorm(x, normed, rows, h, preLayrnormWeight, preLayrnormBias, cfg.layerNormEps());
-    x = normed;
-    ClipEncoderLayer.Buffers buf = new ClipEncoderLayer.Buffers(rows, h, cfg.intermediateSize());
+    float[] embedded = embeddings(pixelValues, s); // [batch·seq, hidden]
+    float[] x = s.get(Scratch.X, (long) rows * h);
+    Ops.layerNorm(embedded, x, rows, h, preLayrnormWeight, preLayrnormBias, cfg.layerNormEps());
+    ClipEncoderLayer.Buffers buf = new ClipEncoderLayer.Buffers(s, rows, h, cfg.intermediateSize());
     for (int i = 0; i < nLayers; i++) {
       layers[i].forward(x, batch, seq, false, null, buf);
     }
@@ -124,10 +130,16 @@ public final class ClipVisionModel {
     int batch = pixelValues.length;
     int h = cfg.hiddenSize();
     int seq = cfg.numPositions();
-    float[] x = encode(pixelValues, layers.length);
     float[] cls = new float[batch * h]; // [batch, hidden]: the class token of each image
-    for (int b = 0; b < batch; b++) {
-      System.arraycopy(x, b * seq * h, cls, b * h, h);
+    Scratch s = scratch.take();
+    try {
+      int last = layers.length - 1;
+      float[] x = encode(pixelValues, last, s);
+      // post_layernorm reads only the class token: the last block runs on that row alone
+      ClipEncoderLayer.Buffers buf = new ClipEncoderLayer.Buffers(s, batch * seq, h, cfg.intermediateSize());
+      layers[last].forwardRows(x, batch, seq, false, null, new int[batch], buf, cls);
+    } finally {
+      scratch.give(s);
     }
     float[] pooled = new float[batch * h];
     Ops.layerNorm(cls, pooled, batch, h, postLayernormWeight, postLayernormBias, cfg.layerNormEps());
@@ -137,7 +149,7 @@ public final class ClipVisionModel {
   }
 
   /** Patch embeddings with the class token in front, plus position embeddings: [batch·seq, hidden]. */
-  private float[] embeddings(float[][] pixelValues) {
+  private float[] embeddings(float[][] pixelValues, Scratch s) {
     int batch = pixelValues.length;
     int h = cfg.hiddenSize();
     int p = cfg.patchSize();
@@ -148,7 +160,7 @@ public final class ClipVisionModel {
     int seq = cfg.numPositions();
     int patchLen = c * p * p;
     // im2col: one row per patch, columns in the conv weight's (channel, ky, kx) order
-    float[] patches = new float[batch * nPatches * patchLen];
+    float[] patches = s.get(Scratch.PATCHES, (long) batch * nPatches * patchLen);
     for (int b = 0; b < batch; b++) {
       float[] img = pixelValues[b];
       for (int py = 0; py < perSide; py++) {
@@ -162,9 +174,9 @@ public final class ClipVisionModel {
         }
       }
     }
-    float[] patchOut = new float[batch * nPatches * h];
+    float[] patchOut = s.get(Scratch.PATCH_OUT, (long) batch * nPatches * h);
     patchEmbedding.apply(patches, batch * nPatches, patchOut, Activation.NONE);
-    float[] x = new float[batch * seq * h];
+    float[] x = s.get(Scratch.EMBED, (long) batch * seq * h);
     for (int b = 0; b < batch; b++) {
       int base = b * seq * h;
       for (int i = 0; i < h; i++) {

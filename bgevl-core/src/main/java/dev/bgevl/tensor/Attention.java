@@ -66,8 +66,49 @@ public final class Attention {
       kn.attentionHead(q, qOff + r0 * qStride + h * headDim, qStride,
           k, kOff + r0 * kStride + g * headDim, kStride,
           v, vOff + r0 * vStride + g * headDim, vStride,
-          seq, headDim, scale, causal, valid,
+          seq, 0, seq, headDim, scale, causal, valid,
           out, (int) (r0 * hidden + (long) h * headDim), (int) hidden);
+    });
+  }
+
+  /**
+   * {@link #selfAttention} for one query per batch item: the query at position {@code query[b]}
+   * of item {@code b}, with all its keys (those before it too when {@code causal}). Each result is
+   * bit-identical to that row of the full call; {@code out} is {@code [batch, hidden]}. Lets the
+   * last encoder layer run only the rows that are pooled.
+   */
+  public static void selfAttentionRows(float[] qkv, int batch, int seq, int heads, int headDim,
+      float scale, boolean causal, int[] validLen, int[] query, float[] out) {
+    int hidden = heads * headDim;
+    int stride = 3 * hidden;
+    if (batch < 0 || seq <= 0 || heads <= 0 || headDim <= 0 || query.length < batch
+        || (validLen != null && validLen.length < batch)) {
+      throw new IllegalArgumentException("attention rows: batch " + batch + ", seq " + seq + ", heads "
+          + heads + ", headDim " + headDim + ", " + query.length + " query rows");
+    }
+    check("qkv", qkv, 0, stride, (long) batch * seq, stride);
+    if (out.length < (long) batch * hidden) {
+      throw new IllegalArgumentException("attention rows need out >= " + (long) batch * hidden
+          + " values, got " + out.length);
+    }
+    for (int b = 0; b < batch; b++) {
+      if (query[b] < 0 || query[b] >= seq) {
+        throw new IllegalArgumentException("attention query row " + query[b] + " outside [0, " + seq + ")");
+      }
+    }
+    Kernels kn = Kernels.get();
+    Parallel.forEach(batch * heads, t -> {
+      int b = t / heads;
+      int h = t % heads;
+      int r0 = b * seq;
+      int i = query[b];
+      int valid = validLen == null ? seq : Math.max(0, Math.min(seq, validLen[b]));
+      // out row i of the head would be at oo + i·os: shift the base so that row lands in out[b].
+      kn.attentionHead(qkv, r0 * stride + h * headDim, stride,
+          qkv, r0 * stride + hidden + h * headDim, stride,
+          qkv, r0 * stride + 2 * hidden + h * headDim, stride,
+          seq, i, i + 1, headDim, scale, causal, valid,
+          out, b * hidden + h * headDim - i * hidden, hidden);
     });
   }
 

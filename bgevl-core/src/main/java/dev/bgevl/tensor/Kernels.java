@@ -72,11 +72,13 @@ interface Kernels {
    * Attention of one (batch item, head) pair; see {@link Attention#attention}. Row i of the head's
    * q starts at {@code q[qo + i·qs]} (headDim values), likewise k, v and out; {@code valid} is
    * the number of leading keys that are not padding. Per query: scores = fma chain over d of
-   * (q·scale)·k, softmax over the visible keys, then Σ_j p_j·v_j.
+   * (q·scale)·k, softmax over the visible keys, then Σ_j p_j·v_j. Only queries {@code [qBegin,
+   * qEnd)} are computed (each with exactly the operations it gets when all are), and only their out
+   * rows are written.
    */
   void attentionHead(float[] q, int qo, int qs, float[] k, int ko, int ks, float[] v, int vo,
-      int vs, int seq, int headDim, float scale, boolean causal, int valid, float[] out, int oo,
-      int os);
+      int vs, int seq, int qBegin, int qEnd, int headDim, float scale, boolean causal, int valid,
+      float[] out, int oo, int os);
 
   /** The provider this JVM uses. */
   static Kernels get() {

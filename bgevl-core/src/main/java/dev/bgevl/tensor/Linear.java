@@ -58,14 +58,23 @@ public final class Linear {
    */
   public static Linear pack(float[] weight, float[] bias, int outFeatures, int inFeatures,
       WeightFormat format) {
-    if (outFeatures <= 0 || inFeatures <= 0) {
-      throw new IllegalArgumentException(
-          "Linear shape [" + outFeatures + ", " + inFeatures + "] must be positive");
-    }
-    if (weight.length != (long) outFeatures * inFeatures) {
+    if (outFeatures > 0 && inFeatures > 0 && weight.length != (long) outFeatures * inFeatures) {
       throw new IllegalArgumentException("Linear weight has " + weight.length
           + " values, expected [" + outFeatures + ", " + inFeatures + "] = "
           + (long) outFeatures * inFeatures);
+    }
+    return pack(RowSource.of(weight, inFeatures), bias, outFeatures, inFeatures, format);
+  }
+
+  /**
+   * Like {@link #pack(float[], float[], int, int, WeightFormat)}, reading the weight rows from
+   * {@code weight} one panel at a time: no full fp32 copy of the matrix is ever made.
+   */
+  public static Linear pack(RowSource weight, float[] bias, int outFeatures, int inFeatures,
+      WeightFormat format) {
+    if (outFeatures <= 0 || inFeatures <= 0) {
+      throw new IllegalArgumentException(
+          "Linear shape [" + outFeatures + ", " + inFeatures + "] must be positive");
     }
     if (bias != null && bias.length != outFeatures) {
       throw new IllegalArgumentException(
@@ -84,29 +93,28 @@ public final class Linear {
       return new Linear(kernels, packPanels(weight, outFeatures, inFeatures, pw), null, format, b,
           outFeatures, inFeatures);
     }
-    for (int i = 0; i < weight.length; i++) {
-      float v = weight[i];
-      if (!Float.isFinite(v) || (format == WeightFormat.F16 && Math.abs(v) > 65504f)) {
-        throw new IllegalArgumentException("Linear weight [" + i / inFeatures + ", "
-            + i % inFeatures + "] = " + v + " cannot be stored as " + format);
-      }
-    }
     return new Linear(kernels, null, packPanels16(weight, outFeatures, inFeatures, pw, format),
         format, b, outFeatures, inFeatures);
   }
 
   /** W [out, in] → panels [ceil(out / pw)][in][pw], zero-padded (for tests and benchmarks too). */
   static float[] packPanels(float[] weight, int outFeatures, int inFeatures, int pw) {
+    return packPanels(RowSource.of(weight, inFeatures), outFeatures, inFeatures, pw);
+  }
+
+  static float[] packPanels(RowSource weight, int outFeatures, int inFeatures, int pw) {
     int panels = (outFeatures + pw - 1) / pw;
     float[] packed = new float[panels * pw * inFeatures];
     Parallel.forRange(panels, Math.min(panels, Parallel.threads()), (p0, p1) -> {
+      float[] rows = new float[pw * inFeatures];
       for (int p = p0; p < p1; p++) {
         int cols = Math.min(pw, outFeatures - p * pw);
+        weight.read(p * pw, cols, rows);
         int base = p * inFeatures * pw;
         for (int c = 0; c < cols; c++) {
-          int src = (p * pw + c) * inFeatures;
+          int src = c * inFeatures;
           for (int k = 0; k < inFeatures; k++) {
-            packed[base + k * pw + c] = weight[src + k];
+            packed[base + k * pw + c] = rows[src + k];
           }
         }
       }
@@ -114,19 +122,34 @@ public final class Linear {
     return packed;
   }
 
-  /** {@link #packPanels} into 16-bit patterns of {@code format}. */
+  /**
+   * {@link #packPanels} into 16-bit patterns of {@code format}; refuses non-finite weights and, for
+   * F16, weights beyond its range (|w| > 65504) rather than turning them into infinities.
+   */
   static short[] packPanels16(float[] weight, int outFeatures, int inFeatures, int pw,
+      WeightFormat format) {
+    return packPanels16(RowSource.of(weight, inFeatures), outFeatures, inFeatures, pw, format);
+  }
+
+  static short[] packPanels16(RowSource weight, int outFeatures, int inFeatures, int pw,
       WeightFormat format) {
     int panels = (outFeatures + pw - 1) / pw;
     short[] packed = new short[panels * pw * inFeatures];
     Parallel.forRange(panels, Math.min(panels, Parallel.threads()), (p0, p1) -> {
+      float[] rows = new float[pw * inFeatures];
       for (int p = p0; p < p1; p++) {
         int cols = Math.min(pw, outFeatures - p * pw);
+        weight.read(p * pw, cols, rows);
         int base = p * inFeatures * pw;
         for (int c = 0; c < cols; c++) {
-          int src = (p * pw + c) * inFeatures;
+          int src = c * inFeatures;
           for (int k = 0; k < inFeatures; k++) {
-            packed[base + k * pw + c] = format.encode(weight[src + k]);
+            float v = rows[src + k];
+            if (!Float.isFinite(v) || (format == WeightFormat.F16 && Math.abs(v) > 65504f)) {
+              throw new IllegalArgumentException("Linear weight [" + (p * pw + c) + ", " + k + "] = "
+                  + v + " cannot be stored as " + format);
+            }
+            packed[base + k * pw + c] = format.encode(v);
           }
         }
       }

@@ -183,13 +183,13 @@ final class ScalarKernels implements Kernels {
 
   @Override
   public void attentionHead(float[] q, int qo0, int qs, float[] k, int ko0, int ks, float[] v,
-      int vo0, int vs, int seq, int headDim, float scale, boolean causal, int valid, float[] out,
-      int oo0, int os) {
+      int vo0, int vs, int seq, int qBegin, int qEnd, int headDim, float scale, boolean causal,
+      int valid, float[] out, int oo0, int os) {
     float[] qv = new float[headDim];
     float[] s = new float[seq];
     double[] o = new double[headDim];
     int keysMax = Math.min(valid, seq);
-    for (int i = 0; i < seq; i++) {
+    for (int i = qBegin; i < qEnd; i++) {
       int qo = qo0 + i * qs;
       for (int d = 0; d < headDim; d++) {
         qv[d] = q[qo + d] * scale;

@@ -2548,8 +2548,8 @@ final class VectorKernels implements Kernels {
 
   @Override
   public void attentionHead(float[] q, int qo0, int qs, float[] k, int ko0, int ks, float[] v,
-      int vo0, int vs, int seq, int headDim, float scale, boolean causal, int valid, float[] out,
-      int oo0, int os) {
+      int vo0, int vs, int seq, int qBegin, int qEnd, int headDim, float scale, boolean causal,
+      int valid, float[] out, int oo0, int os) {
     int keysMax = Math.min(valid, seq);
     int seqPad = (keysMax + L - 1) / L * L;
     float[][] scratch = SCRATCH.get();
@@ -2574,11 +2574,11 @@ final class VectorKernels implements Kernels {
     int sb = seqPad;
     int qa = 2 * seqPad;
     int qb = qa + headDim;
-    int i = 0;
+    int i = qBegin;
     if (!causal && keysMax > 0) {
       // Two queries at a time: they see the same keys, so each kᵀ and v load feeds two rows
       // (8 independent fma chains instead of 4). Each output's chain is the one-row chain.
-      for (; i + 1 < seq; i += 2) {
+      for (; i + 1 < qEnd; i += 2) {
         int qo = qo0 + i * qs;
         for (int d = 0; d < headDim; d++) {
           s[qa + d] = q[qo + d] * scale;
@@ -2591,7 +2591,7 @@ final class VectorKernels implements Kernels {
         weightedValues2(s, sb, keysMax, v, vo0, vs, headDim, out, oo, oo + os, invA, invB);
       }
     }
-    for (; i < seq; i++) {
+    for (; i < qEnd; i++) {
       int keys = causal ? Math.min(keysMax, i + 1) : keysMax;
       int oo = oo0 + i * os;
       if (keys <= 0) {

@@ -128,7 +128,46 @@ public final class Weights implements TensorSource, AutoCloseable {
   /** The tensor {@code name} as fp32 (copied and converted from F32, F16 or BF16), shape-checked. */
   @Override
   public float[] floats(String name, long... shape) {
-    return toFloats(tensor(name, shape));
+    TensorInfo t = tensor(name, shape);
+    float[] out = toFloats(t);
+    // The copy is all we keep: drop the file pages from this process's resident set now (they stay
+    // in the page cache, and re-fault from the file if read again), so a load's peak RSS is the
+    // converted weights, not the weights plus the whole mapped checkpoint.
+    t.data().unload();
+    return out;
+  }
+
+  /**
+   * Rows read straight from the mapped checkpoint and converted to fp32, a few at a time; the file
+   * pages of rows already read are dropped from this process's resident set as it goes.
+   */
+  @Override
+  public dev.bgevl.tensor.RowSource rows(String name, long... shape) {
+    TensorInfo t = tensor(name, shape);
+    long colsL = t.numel() / Math.max(1, shape.length == 0 ? 1 : shape[0]);
+    int cols = Math.toIntExact(colsL);
+    MemorySegment s = t.data();
+    long esize = t.dtype().bytes();
+    return (row0, count, dst) -> {
+      long off = (long) row0 * cols;
+      int n = count * cols;
+      MemorySegment part = s.asSlice(off * esize, n * esize);
+      switch (t.dtype()) {
+        case F32 -> MemorySegment.copy(part, F32_LE, 0, dst, 0, n);
+        case F16 -> {
+          for (int i = 0; i < n; i++) {
+            dst[i] = DType.f16ToF32(part.getAtIndex(I16_LE, i));
+          }
+        }
+        case BF16 -> {
+          for (int i = 0; i < n; i++) {
+            dst[i] = DType.bf16ToF32(part.getAtIndex(I16_LE, i));
+          }
+        }
+        default -> throw new BgeVlException(t.file() + ": tensor '" + t.name() + "' has dtype " + t.dtype() + ", not a float weight");
+      }
+      part.unload();
+    };
   }
 
   /** The raw mapped bytes of a shape-checked tensor (valid until {@link #close}). */

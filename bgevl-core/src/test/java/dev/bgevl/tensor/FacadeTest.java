@@ -64,10 +64,31 @@ class FacadeTest {
         Kernels.get().attentionHead(qkv, r0 * 3 * hidden + h * hd, 3 * hidden,
             qkv, r0 * 3 * hidden + hidden + h * hd, 3 * hidden,
             qkv, r0 * 3 * hidden + 2 * hidden + h * hd, 3 * hidden,
-            seq, hd, 0.125f, false, valid[b], want, r0 * hidden + h * hd, hidden);
+            seq, 0, seq, hd, 0.125f, false, valid[b], want, r0 * hidden + h * hd, hidden);
       }
     }
     assertArrayEquals(want, out, 0f);
+  }
+
+  @Test
+  void attentionRowsEqualTheseRowsOfTheFullCall() {
+    SplittableRandom r = new SplittableRandom(34);
+    int batch = 3, seq = 197, heads = 12, hd = 64, hidden = heads * hd;
+    float[] qkv = gaussian(r, batch * seq * 3 * hidden, 1);
+    int[] valid = {197, 150, 9};
+    int[] query = {0, 149, 5};
+    for (boolean causal : new boolean[] {false, true}) {
+      float[] full = new float[batch * seq * hidden];
+      Attention.selfAttention(qkv, batch, seq, heads, hd, 0.125f, causal, valid, full);
+      float[] rows = new float[batch * hidden];
+      Arrays.fill(rows, Float.NaN);
+      Attention.selfAttentionRows(qkv, batch, seq, heads, hd, 0.125f, causal, valid, query, rows);
+      for (int b = 0; b < batch; b++) {
+        int from = (b * seq + query[b]) * hidden;
+        assertArrayEquals(Arrays.copyOfRange(full, from, from + hidden),
+            Arrays.copyOfRange(rows, b * hidden, (b + 1) * hidden), 0f, "item " + b + ", causal " + causal);
+      }
+    }
   }
 
   @Test

@@ -395,7 +395,7 @@ abstract class KernelsTestCase {
         kernels().attentionHead(qkv, r0 * 3 * hidden + h * hd, 3 * hidden,
             qkv, r0 * 3 * hidden + hidden + h * hd, 3 * hidden,
             qkv, r0 * 3 * hidden + 2 * hidden + h * hd, 3 * hidden,
-            seq, hd, scale, causal, valid, out, r0 * hidden + h * hd, hidden);
+            seq, 0, seq, hd, scale, causal, valid, out, r0 * hidden + h * hd, hidden);
       }
     }
     return out;
