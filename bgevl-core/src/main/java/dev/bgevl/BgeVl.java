@@ -33,7 +33,7 @@ import java.util.Objects;
  * latency, not throughput. {@link #embedBatch} equals one-by-one {@link #embed} results (within
  * 1e-6).
  */
-public final class BgeVl implements AutoCloseable {
+public final class BgeVl implements EmbeddingModel {
 
   /** What to do with a text longer than the model's positions (77 for CLIP). */
   public enum TextOverflow {
@@ -143,6 +143,7 @@ public final class BgeVl implements AutoCloseable {
   }
 
   /** Embeds one input. */
+  @Override
   public Embedding embed(Input input) {
     return embedBatch(List.of(input)).get(0);
   }
@@ -150,9 +151,12 @@ public final class BgeVl implements AutoCloseable {
   /**
    * Embeds inputs of any kinds, in order. Images go through the vision tower and texts through the
    * text tower in chunks of {@link Options#maxBatch}; the result equals one-by-one embedding.
+   * {@link Input#query Queries} embed as their content (CLIP has one encoder for both roles); a query
+   * with an instruction is refused (BGE-VL-CLIP takes none).
    *
    * @throws BgeVlException naming the first input that cannot be read or encoded
    */
+  @Override
   public List<Embedding> embedBatch(List<? extends Input> inputs) {
     int n = inputs.size();
     List<Input.Image> images = new ArrayList<>();
@@ -163,7 +167,11 @@ public final class BgeVl implements AutoCloseable {
     Arrays.fill(textSlot, -1);
     for (int i = 0; i < n; i++) {
       Input in = Objects.requireNonNull(inputs.get(i), "inputs[" + i + "]");
-      switch (in) {
+      if (in instanceof Input.Query q && q.instruction() != null) {
+        throw new BgeVlException(q.describe() + ": " + modelId + " is a BGE-VL-CLIP model, which takes no task"
+            + " instruction (instructions are for BGE-VL-MLLM queries)");
+      }
+      switch (in.content()) {
         case Input.Text t -> {
           textSlot[i] = texts.size();
           texts.add(t.text());
@@ -178,6 +186,7 @@ public final class BgeVl implements AutoCloseable {
           textSlot[i] = texts.size();
           texts.add(c.text());
         }
+        case Input.Query q -> throw new AssertionError("content() unwraps queries");
       }
     }
     Encoding[] encodings = new Encoding[texts.size()];
@@ -250,13 +259,26 @@ public final class BgeVl implements AutoCloseable {
   }
 
   /** The id recorded in indexes (e.g. {@code BAAI/BGE-VL-base} or the folder name). */
+  @Override
   public String modelId() {
     return modelId;
   }
 
   /** Embedding dimension ({@code projection_dim}). */
+  @Override
   public int dim() {
     return model.dim();
+  }
+
+  @Override
+  public Family family() {
+    return Family.CLIP;
+  }
+
+  /** Tokens of {@code text} after the overflow policy (BOS and EOS included). */
+  @Override
+  public int tokenCount(String text) {
+    return tokenize(text).ids().length;
   }
 
   public Path folder() {

@@ -9,9 +9,11 @@ import java.util.Objects;
 
 /**
  * What can be embedded: a text, an image, or both (a composed "this picture, but …" query, whose
- * embedding is normalize(text_features + image_features)).
+ * embedding is normalize(text_features + image_features) for BGE-VL-CLIP). Any of them may be marked
+ * as a {@link Query}: BGE-VL-MLLM embeds queries and candidates with different prompts (unmarked
+ * inputs are candidates), BGE-VL-CLIP embeds both alike.
  */
-public sealed interface Input permits Input.Text, Input.Image, Input.Composed {
+public sealed interface Input permits Input.Text, Input.Image, Input.Composed, Input.Query {
 
   /** A text query or document. */
   static Text text(String text) {
@@ -38,8 +40,22 @@ public sealed interface Input permits Input.Text, Input.Image, Input.Composed {
     return new Composed(image, text);
   }
 
+  /**
+   * {@code input} as a query. {@code instruction}: the task instruction of a BGE-VL-MLLM query, or
+   * null for the model's default (BGE-VL-MLLM: the README's composed-image-retrieval instruction for
+   * an image plus a text, none otherwise); BGE-VL-CLIP takes no instruction and refuses one.
+   */
+  static Query query(Input input, String instruction) {
+    return new Query(input, instruction);
+  }
+
   /** A human-readable name for error messages. */
   String describe();
+
+  /** The input without its {@link Query} mark. */
+  default Input content() {
+    return this instanceof Query q ? q.input() : this;
+  }
 
   record Text(String text) implements Input {
     public Text {
@@ -88,6 +104,21 @@ public sealed interface Input permits Input.Text, Input.Image, Input.Composed {
     @Override
     public String describe() {
       return image.describe() + " + " + new Text(text).describe();
+    }
+  }
+
+  /** An input embedded as a query (see {@link Input#query}); {@code instruction} nullable. */
+  record Query(Input input, String instruction) implements Input {
+    public Query {
+      Objects.requireNonNull(input, "input");
+      if (input instanceof Query) {
+        throw new IllegalArgumentException("an input is marked as a query once");
+      }
+    }
+
+    @Override
+    public String describe() {
+      return input.describe();
     }
   }
 }

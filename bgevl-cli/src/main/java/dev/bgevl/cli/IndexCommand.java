@@ -2,6 +2,7 @@ package dev.bgevl.cli;
 
 import dev.bgevl.BgeVl;
 import dev.bgevl.BgeVlException;
+import dev.bgevl.EmbeddingModel;
 import dev.bgevl.search.BgeVlEmbedder;
 import dev.bgevl.search.IndexFormat;
 import dev.bgevl.search.Ingester;
@@ -62,7 +63,7 @@ final class IndexCommand implements Callable<Integer> {
     }
     Path modelDir = ModelLocator.resolve(spec);
     String recorded = Files.isDirectory(Path.of(spec)) ? modelDir.toAbsolutePath().normalize().toString() : spec;
-    try (BgeVl m = BgeVl.load(modelDir, BgeVl.Options.defaults().withMaxBatch(Math.min(batchSize, 32)));
+    try (EmbeddingModel m = EmbeddingModel.load(modelDir, BgeVl.Options.defaults().withMaxBatch(Math.min(batchSize, 32)));
          VectorIndex idx = VectorIndex.openOrCreate(index, recorded, m.modelId(), m.dim(), VectorIndex.Options.DEFAULT.withQuantized(quantized))) {
       Ingester.Summary s = new Ingester(idx, new BgeVlEmbedder(m), new Ingester.Options(batchSize, quiet ? null : System.err)).run(inputs);
       printSummary(s, idx.size());

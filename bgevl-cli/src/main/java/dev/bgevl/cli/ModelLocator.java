@@ -23,11 +23,6 @@ final class ModelLocator {
 
   /** True for a BGE-VL-MLLM (LLaVA-NeXT) folder: config.json says {@code "model_type": "llava_next"}. */
   static boolean isMllm(Path dir) {
-    try {
-      com.fasterxml.jackson.databind.JsonNode cfg = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("config.json").toFile());
-      return cfg != null && cfg.path("model_type").asText("").equals("llava_next");
-    } catch (java.io.IOException e) {
-      return false; // the CLIP loader reports the unreadable config with its own message
-    }
+    return dev.bgevl.EmbeddingModel.isMllm(dir);
   }
 }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.bgevl.BgeVl;
 import dev.bgevl.BgeVlException;
 import dev.bgevl.Embedding;
+import dev.bgevl.EmbeddingModel;
 import dev.bgevl.Input;
 import dev.bgevl.search.Filter;
 import dev.bgevl.search.Hit;
@@ -30,6 +31,10 @@ import picocli.CommandLine.Option;
         "Query arithmetic: --add-text/--sub-text/--add-image/--sub-image add or subtract more concepts, each",
         "with an optional weight (W:VALUE, e.g. --add-text 0.5:red). The query is the renormalized sum of the",
         "weighted normalized embeddings (--image/--text count with weight 1). Scores are cosine similarities.",
+        "",
+        "BGE-VL-MLLM indexes: every query term is embedded with the model's query prompt (documents were",
+        "embedded as candidates); a composed query gets the model's composed-image-retrieval instruction",
+        "unless --instruction is given, a text or image alone none.",
         "",
         "Filters: color = \"red\" AND price < 20, kind = \"image\" OR NOT tag IN (\"a\", \"b\"), size > 100000;",
         "fields: id, path, kind, source, size, mtime and the keys of the records' metadata."},
@@ -80,6 +85,10 @@ final class SearchCommand implements Callable<Integer> {
       description = "HNSW candidates examined (efSearch; default " + Query.DEFAULT_CANDIDATES + "): higher = better recall, slower.")
   Integer candidates;
 
+  @Option(names = "--instruction", paramLabel = "TEXT",
+      description = "BGE-VL-MLLM only: the task instruction for every query term (default: the composed-image-retrieval instruction for --image with --text, none otherwise).")
+  String instruction;
+
   @Option(names = "--json", description = "Print one JSON object with the results.")
   boolean json;
 
@@ -96,9 +105,13 @@ final class SearchCommand implements Callable<Integer> {
     List<Term> terms = terms();
     try (VectorIndex idx = VectorIndex.open(index)) {
       String spec = model != null ? model : idx.meta().model();
-      try (BgeVl m = BgeVl.load(ModelLocator.resolve(spec), BgeVl.Options.defaults())) {
+      try (EmbeddingModel m = EmbeddingModel.load(ModelLocator.resolve(spec), BgeVl.Options.defaults())) {
         idx.checkModel(m.modelId(), m.dim());
-        List<Embedding> embs = m.embedBatch(terms.stream().map(Term::input).toList());
+        if (instruction != null && m.family() != EmbeddingModel.Family.MLLM) {
+          throw new BgeVlException("--instruction is for BGE-VL-MLLM models; " + m.modelId() + " is " + m.family().label()
+              + ", which embeds queries without one");
+        }
+        List<Embedding> embs = m.embedBatch(terms.stream().map(t -> (Input) Input.query(t.input(), instruction)).toList());
         float[][] vecs = new float[terms.size()][];
         float[] weights = new float[terms.size()];
         for (int i = 0; i < vecs.length; i++) {

@@ -2,6 +2,7 @@ package dev.bgevl.cli;
 
 import dev.bgevl.BgeVl;
 import dev.bgevl.BgeVlException;
+import dev.bgevl.EmbeddingModel;
 import dev.bgevl.image.ImageLimits;
 import dev.bgevl.server.Batcher;
 import dev.bgevl.server.BgeVlServer;
@@ -133,10 +134,10 @@ final class ServeCommand implements Callable<Integer> {
         .withTextOverflow(noTruncate ? BgeVl.TextOverflow.ERROR : BgeVl.TextOverflow.TRUNCATE)
         .withImageLimits(ImageLimits.defaults().withMaxPixels(maxImagePixels).withMaxFileBytes(maxImageBytes))
         .withMaxBatch(Math.min(maxBatch, 32));
-    try (BgeVl bgevl = BgeVl.load(modelDir, opts);
+    try (EmbeddingModel bgevl = EmbeddingModel.load(modelDir, opts);
          SearchBackend backend = openIndex(bgevl);
          BgeVlServer server = BgeVlServer.start(Embedder.of(bgevl), backend, config)) {
-      System.err.println("bgevl: serving " + bgevl.modelId() + " (" + bgevl.dim() + "-d) on " + server.url()
+      System.err.println("bgevl: serving " + bgevl.modelId() + " (" + bgevl.family().label() + ", " + bgevl.dim() + "-d) on " + server.url()
           + " with index " + backend.describe() + (key != null ? ", API key required" : ""));
       if (key == null && !isLoopback(host)) {
         System.err.println("warning: listening on " + host + " without an API key: anyone who can reach this port can use and change the index (set --api-key or BGEVL_API_KEY)");
@@ -158,7 +159,7 @@ final class ServeCommand implements Callable<Integer> {
     return 0;
   }
 
-  private SearchBackend openIndex(BgeVl bgevl) {
+  private SearchBackend openIndex(EmbeddingModel bgevl) {
     if (index == null) {
       if (readOnly) {
         throw new BgeVlException("--read-only needs --index DIR");

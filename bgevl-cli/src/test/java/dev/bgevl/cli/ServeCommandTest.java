@@ -95,7 +95,59 @@ class ServeCommandTest {
     server.close();
     CliRunner.Result done = run.get(30, TimeUnit.SECONDS);
     assertEquals(0, done.exit(), done.err());
-    assertTrue(done.err().contains("serving clip-tiny (40-d) on " + base), done.err());
+    assertTrue(done.err().contains("serving clip-tiny (BGE-VL-CLIP, 40-d) on " + base), done.err());
     assertTrue(java.nio.file.Files.exists(tmp.resolve("idx/bgevl-index.json")));
+  }
+
+  /**
+   * An index built by {@code bgevl index} with the tiny BGE-VL-MLLM model, served without --model: the
+   * search score is the dot product of the query and candidate embeddings computed through
+   * MllmEmbedder (2e-6).
+   */
+  @Test
+  void servesAnMllmIndex() throws Exception {
+    java.nio.file.Path img = Fixtures.image("images/cir_candi_1.png");
+    java.nio.file.Path idx = tmp.resolve("mllm.idx");
+    CliRunner.Result built = CliRunner.run("index", "--model", Fixtures.model("mllm-tiny").toString(), "--index", idx.toString(), "--quiet", img.toString());
+    assertEquals(0, built.exit(), built.err());
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    String[] args = {"serve", "--index", idx.toString(), "--port", Integer.toString(port)};
+    CompletableFuture<CliRunner.Result> run = CompletableFuture.supplyAsync(() -> CliRunner.run(args));
+    HttpClient http = HttpClient.newHttpClient();
+    String base = "http://127.0.0.1:" + port;
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (true) {
+      try {
+        if (http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
+          break;
+        }
+      } catch (java.io.IOException notYet) {
+        // not listening yet
+      }
+      assertTrue(System.currentTimeMillis() < deadline && !run.isDone(), "server did not start: " + (run.isDone() ? run.get().err() : ""));
+      Thread.sleep(100);
+    }
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/search")).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"text\": \"a dog\", \"instruction\": \"Find it: \"}")).build(), HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, r.statusCode(), r.body());
+    JsonNode hit = new ObjectMapper().readTree(r.body()).at("/data/0");
+    assertEquals(img.toAbsolutePath().normalize().toString(), hit.get("id").asText());
+    try (dev.bgevl.llava.MllmEmbedder m = dev.bgevl.llava.MllmEmbedder.load(Fixtures.model("mllm-tiny"))) {
+      float[] q = m.embed(new dev.bgevl.llava.MllmEmbedder.TextInput(dev.bgevl.llava.MllmRole.QUERY, "Find it: ", "a dog")).vector();
+      float[] d = m.embed(new dev.bgevl.llava.MllmEmbedder.ImageInput(dev.bgevl.llava.MllmRole.CANDIDATE, null, null,
+          java.nio.file.Files.readAllBytes(img), img.toString(), true), dev.bgevl.image.ImageLimits.defaults()).vector();
+      double dot = 0;
+      for (int i = 0; i < q.length; i++) {
+        dot += (double) q[i] * d[i];
+      }
+      assertEquals(dot, hit.get("score").asDouble(), 2e-6);
+    }
+    ServeCommand.RUNNING.get().close();
+    CliRunner.Result done = run.get(30, TimeUnit.SECONDS);
+    assertEquals(0, done.exit(), done.err());
+    assertTrue(done.err().contains("serving mllm-tiny (BGE-VL-MLLM, 64-d) on " + base), done.err());
   }
 }

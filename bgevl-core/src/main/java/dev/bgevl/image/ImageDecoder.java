@@ -62,6 +62,14 @@ public final class ImageDecoder {
 
   /** Decodes a file; {@code applyExifOrientation} rotates/flips JPEGs per their EXIF Orientation tag. */
   public static RgbImage decode(Path p, ImageLimits l, boolean applyExifOrientation) {
+    return decode(readFile(p, l), p.toString(), l, applyExifOrientation);
+  }
+
+  /**
+   * The bytes of an image file, with the decoder's one-line errors (missing file, a folder, above
+   * {@link ImageLimits#maxFileBytes()}, unreadable).
+   */
+  public static byte[] readFile(Path p, ImageLimits l) {
     String name = p.toString();
     long size;
     try {
@@ -75,16 +83,40 @@ public final class ImageDecoder {
       throw new BgeVlException(name + ": is a directory, not an image file");
     }
     checkFileSize(name, size, l);
-    byte[] bytes;
     try {
-      bytes = Files.readAllBytes(p);
+      return Files.readAllBytes(p);
     } catch (IOException e) {
       throw new BgeVlException(name + ": cannot read image file (" + e.getMessage() + ")");
     }
-    return decode(bytes, name, l, applyExifOrientation);
   }
 
   public static RgbImage decode(byte[] bytes, String name, ImageLimits l, boolean applyExifOrientation) {
+    return (RgbImage) decode(bytes, name, l, applyExifOrientation, false);
+  }
+
+  /**
+   * The samples Pillow holds for a 4-component (CMYK or YCCK) JPEG in its {@code "CMYK"} mode: libjpeg's
+   * CMYK output read as {@code "CMYK;I"} (Adobe inverted), i.e. 255 minus each raw sample. What
+   * {@code Image.open(p)} resizes before any {@code convert("RGB")}; {@link CmykImage#toRgb()} is that
+   * conversion. Any other file is a one-line {@link BgeVlException}. EXIF orientation is not applied.
+   */
+  public static CmykImage decodeCmyk(byte[] bytes, String name, ImageLimits l) {
+    return (CmykImage) decode(bytes, name, l, false, true);
+  }
+
+  /** Whether {@code bytes} are a JPEG whose frame has 4 components (Pillow opens it in mode CMYK). */
+  public static boolean isCmykJpeg(byte[] bytes) {
+    if (Format.sniff(bytes) != Format.JPEG) {
+      return false;
+    }
+    try {
+      return JpegHeader.parse(bytes, "").components == 4;
+    } catch (BgeVlException e) {
+      return false; // the decoder reports the problem with the file's name
+    }
+  }
+
+  private static Object decode(byte[] bytes, String name, ImageLimits l, boolean applyExifOrientation, boolean cmyk) {
     if (bytes.length == 0) {
       throw new BgeVlException(name + ": empty image file (0 bytes)");
     }
@@ -102,8 +134,18 @@ public final class ImageDecoder {
         long w = reader.getWidth(0);
         long h = reader.getHeight(0);
         checkPixels(name, w, h, l);
+        if (cmyk && format != Format.JPEG) {
+          throw new BgeVlException(name + ": not a CMYK JPEG (a " + format.label + " image)");
+        }
+        if (cmyk) {
+          Object c = decodeJpeg(reader, bytes, name, true);
+          if (warnings.truncated != null) {
+            throw new BgeVlException(name + ": truncated JPEG image (" + warnings.truncated + ")");
+          }
+          return c;
+        }
         RgbImage img = switch (format) {
-          case JPEG -> decodeJpeg(reader, bytes, name, l);
+          case JPEG -> (RgbImage) decodeJpeg(reader, bytes, name, false);
           case GIF -> decodeGif(reader, name, l);
           case PNG -> fromRaster(reader.read(0), pngPaletteEntries(bytes), name);
           default -> fromRaster(reader.read(0), -1, name);
@@ -233,15 +275,21 @@ public final class ImageDecoder {
 
   // ---------------------------------------------------------------- JPEG
 
-  private static RgbImage decodeJpeg(ImageReader reader, byte[] bytes, String name, ImageLimits l) throws IOException {
+  /** An {@link RgbImage}, or with {@code cmyk} a {@link CmykImage} (4-component JPEGs only). */
+  private static Object decodeJpeg(ImageReader reader, byte[] bytes, String name, boolean cmyk) throws IOException {
     JpegHeader hdr = JpegHeader.parse(bytes, name);
+    boolean fourComponents = hdr.colorSpace == JpegHeader.Space.CMYK || hdr.colorSpace == JpegHeader.Space.YCCK;
+    if (cmyk && !fourComponents) {
+      throw new BgeVlException(name + ": not a CMYK JPEG (" + hdr.components + " components, " + hdr.colorSpace + ")");
+    }
     Raster r = reader.readRaster(0, null);
     int w = r.getWidth(), h = r.getHeight();
     int bands = r.getNumBands();
     if (bands != hdr.components) {
       throw new BgeVlException(name + ": JPEG decoder returned " + bands + " components, header declares " + hdr.components);
     }
-    byte[] rgb = new byte[w * h * 3];
+    byte[] rgb = cmyk ? null : new byte[w * h * 3];
+    byte[] pillowCmyk = cmyk ? new byte[w * h * 4] : null;
     byte[] tmp = new byte[3];
     int[] row = new int[w * bands];
     int[] planes = fancyH1v2(r, hdr); // non-null only for 4:4:0 components, see below
@@ -301,13 +349,21 @@ public final class ImageDecoder {
               m = 255 - (tmp[1] & 0xFF);
               yy = 255 - (tmp[2] & 0xFF);
             }
-            // Pillow reads 4-component JPEGs as "CMYK;I" (Adobe inverted) then cmyk2rgb.
-            cmykToRgb(255 - c, 255 - m, 255 - yy, 255 - k, rgb, o);
+            // Pillow reads 4-component JPEGs as "CMYK;I" (Adobe inverted), then convert("RGB") is cmyk2rgb.
+            if (cmyk) {
+              int q = (y * w + x) * 4;
+              pillowCmyk[q] = (byte) (255 - c);
+              pillowCmyk[q + 1] = (byte) (255 - m);
+              pillowCmyk[q + 2] = (byte) (255 - yy);
+              pillowCmyk[q + 3] = (byte) (255 - k);
+            } else {
+              cmykToRgb(255 - c, 255 - m, 255 - yy, 255 - k, rgb, o);
+            }
           }
         }
       }
     }
-    return new RgbImage(w, h, rgb);
+    return cmyk ? new CmykImage(w, h, pillowCmyk) : new RgbImage(w, h, rgb);
   }
 
   /**

@@ -16,21 +16,25 @@ import javax.imageio.ImageIO;
  *       modes P and 1); NEAREST picks source pixels, so resizing the expanded RGB gives the same bytes;</li>
  *   <li>PNG with alpha (colour types 4 LA and 6 RGBA) resizes premultiplied ({@link Resampler#resizeRgba}),
  *       then drops alpha;</li>
+ *   <li>4-component JPEG (Pillow mode CMYK: the Adobe-inverted samples) resizes its four channels
+ *       independently, without premultiplication, then converts with {@code cmyk2rgb};</li>
  *   <li>16-bit grey PNG (Pillow mode I) resizes the raw 16-bit samples with Pillow's 32-bit path (double
  *       weights, {@code ROUND_UP}, no clipping between passes), then clips to 0..255 ({@code i2rgb}).</li>
  * </ul>
  * Other sources (RGB, L, JPEG) resize their RGB conversion, which is what Pillow does for RGB and,
- * channel by channel, for L. Not reproduced: CMYK JPEG (resized in CMYK), and alpha or palettes in
- * BMP/TIFF/WebP.
+ * channel by channel, for L. Not reproduced: alpha or palettes in BMP/TIFF/WebP, CMYK TIFF.
  */
 public final class PillowModeResize {
   private PillowModeResize() {}
 
   /** The Pillow mode that decides the resize rule, from the file's header. */
-  public enum SourceMode { RGB_LIKE, PALETTE, ALPHA, INT32_GREY }
+  public enum SourceMode { RGB_LIKE, PALETTE, ALPHA, INT32_GREY, CMYK }
 
-  /** Sniffs the mode: PNG IHDR colour type (3 → palette, 4/6 → alpha) and GIF (palette). */
+  /** Sniffs the mode: PNG IHDR colour type (3 → palette, 4/6 → alpha), GIF (palette), 4-component JPEG (CMYK). */
   public static SourceMode sourceMode(byte[] bytes) {
+    if (ImageDecoder.isCmykJpeg(bytes)) {
+      return SourceMode.CMYK;
+    }
     if (bytes.length >= 26 && (bytes[0] & 0xFF) == 0x89 && bytes[1] == 'P' && bytes[2] == 'N' && bytes[3] == 'G'
         && bytes[12] == 'I' && bytes[13] == 'H' && bytes[14] == 'D' && bytes[15] == 'R') {
       int colourType = bytes[25];
@@ -47,6 +51,9 @@ public final class PillowModeResize {
 
   /** Decodes {@code bytes} and resizes it to {@code width × height} in its Pillow mode, returning RGB. */
   public static RgbImage decodeResized(byte[] bytes, String name, ImageLimits limits, int width, int height, Filter filter) {
+    if (sourceMode(bytes) == SourceMode.CMYK) {
+      return ImageDecoder.decodeCmyk(bytes, name, limits).resize(width, height, filter).toRgb();
+    }
     RgbImage rgb = ImageDecoder.decode(bytes, name, limits);
     SourceMode mode = sourceMode(bytes);
     if (mode == SourceMode.PALETTE) {

@@ -15,9 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * BGE-VL-MLLM (LLaVA-NeXT + Mistral) embeddings for text inputs: prompt → Llama tokens → Mistral
- * decoder → final-norm hidden state of the last prompt token ({@code ]} of {@code [/INST]}) →
- * L2-normalized. Image inputs (LLaVA-NeXT any-resolution tiling) are not implemented yet.
+ * BGE-VL-MLLM (LLaVA-NeXT + Mistral) embeddings: prompt → Llama tokens (for an image input the
+ * {@code <image>} placeholder replaced by the packed any-resolution image features) → Mistral decoder →
+ * final-norm hidden state of the last prompt token ({@code ]} of {@code [/INST]}) → L2-normalized.
  *
  * <p>Thread-safe after load; {@link #close} unmaps the weights.
  */
@@ -131,8 +131,8 @@ public final class MllmEmbedder implements AutoCloseable {
     int[] ids = e.ids();
     for (int id : ids) {
       if (id == imageTokenIndex) {
-        throw new BgeVlException("MLLM text input contains the literal '<image>' token; image"
-            + " inputs are not supported by this text-only path");
+        throw new BgeVlException("text '" + abbreviate(in.text()) + "': contains '<image>', the image placeholder"
+            + " token, but no image was given (send the image as an image input, or drop the literal)");
       }
     }
     int max = model.config().maxTokens();
@@ -204,12 +204,16 @@ public final class MllmEmbedder implements AutoCloseable {
         ? LlavaImageProcessor.bgePreResize(in.image(), name, limits)
         : dev.bgevl.image.ImageDecoder.decode(in.image(), name, limits);
     LlavaImageProcessor.Tiles tiles = imageProcessor().preprocess(rgb);
-    float[] image = visionFeatures().imageEmbeddings(tiles);
     int h = model.config().hiddenSize();
     String prompt = MllmPrompts.prompt(in.role(), in.role() == MllmRole.QUERY ? in.instruction() : null, in.text(), true);
     int[] ids = tokenizer.encode(prompt).ids();
-    ImageMerge.Layout layout = ImageMerge.layout(ids, imageTokenIndex, new int[] {image.length / h},
-        model.config().maxTokens(), name);
+    // placeholders and length are checked from the geometry, before the (costly) vision tower runs
+    int count = imageProcessor().numImageTokens(tiles.height(), tiles.width(), visionFeatures().visionConfig().patchSize());
+    ImageMerge.Layout layout = ImageMerge.layout(ids, imageTokenIndex, new int[] {count}, model.config().maxTokens(), name);
+    float[] image = visionFeatures().imageEmbeddings(tiles);
+    if (image.length != count * h) {
+      throw new IllegalStateException(name + ": packed " + image.length / h + " image vectors, geometry says " + count);
+    }
     return ImageMerge.merge(layout, model.embedTokens(ids), new float[][] {image}, h);
   }
 

@@ -26,6 +26,8 @@ class PillowModeResizeTest {
     assertEquals(PillowModeResize.SourceMode.RGB_LIKE, PillowModeResize.sourceMode(bytes("edge/rgb16.png")));
     assertEquals(PillowModeResize.SourceMode.RGB_LIKE, PillowModeResize.sourceMode(bytes("cir_query.png"))); // a JPEG
     assertEquals(PillowModeResize.SourceMode.RGB_LIKE, PillowModeResize.sourceMode(new byte[0]));
+    assertEquals(PillowModeResize.SourceMode.CMYK, PillowModeResize.sourceMode(bytes("edge/cmyk.jpg")));
+    assertEquals(PillowModeResize.SourceMode.RGB_LIKE, PillowModeResize.sourceMode(bytes("edge/progressive.jpg")));
   }
 
   @Test
@@ -55,5 +57,43 @@ class PillowModeResizeTest {
     // NEAREST never premultiplies: same as resizing the RGB conversion
     assertArrayEquals(Resampler.resize(dropped, 64, 48, Filter.NEAREST).rgb(),
         PillowModeResize.decodeResized(rgba, "a", ImageLimits.DEFAULT, 64, 48, Filter.NEAREST).rgb());
+  }
+
+  /**
+   * CMYK JPEGs resize in CMYK (4 channels, no premultiplication), then {@code cmyk2rgb}. Hashes from
+   * Pillow 9.4: {@code sha256(Image.open(p).tobytes())}, {@code ....resize((512, 512)).tobytes()} and
+   * {@code ....resize((w, h)).convert("RGB").tobytes()}.
+   */
+  @Test
+  void cmykJpegResizesInCmyk() throws Exception {
+    byte[] adobe = bytes("edge/cmyk.jpg");
+    CmykImage raw = ImageDecoder.decodeCmyk(adobe, "c", ImageLimits.DEFAULT);
+    assertEquals(110, raw.width());
+    assertEquals(90, raw.height());
+    assertEquals("da68fb64a02aa66ffb16547d44bbb3b150ea62ad33e91ea78fcbb2c771c6cc34", TestFixtures.sha256(raw.cmyk()));
+    assertEquals("8c5938d03335a2a57e626d3e330ee3b1ba04ecce089848a56ebfccd6f1f8447d",
+        TestFixtures.sha256(raw.resize(512, 512, Filter.BICUBIC).cmyk()));
+    // the unresized conversion is the decoder's RGB (Image.open(p).convert("RGB"), the CLIP path)
+    assertArrayEquals(ImageDecoder.decode(adobe, "c", ImageLimits.DEFAULT).rgb(), raw.toRgb().rgb());
+    assertEquals("b27841bd33c096edf75771c03f0a4444b80c0dabc3b48cb3af969145ee855231",
+        TestFixtures.sha256(PillowModeResize.decodeResized(adobe, "c", ImageLimits.DEFAULT, 37, 41, Filter.BICUBIC).rgb()));
+    // resizing the RGB conversion instead gives other bytes
+    RgbImage rgbFirst = Resampler.resize(ImageDecoder.decode(adobe, "c", ImageLimits.DEFAULT), 37, 41, Filter.BICUBIC);
+    assertFalse(Arrays.equals(rgbFirst.rgb(),
+        PillowModeResize.decodeResized(adobe, "c", ImageLimits.DEFAULT, 37, 41, Filter.BICUBIC).rgb()));
+    // no Adobe marker: Pillow still reads "CMYK;I"
+    byte[] plain = Files.readAllBytes(TestFixtures.resource("decode/cmyk_no_adobe.jpg"));
+    assertEquals("8745e5ddb73614b1f843da2f1948bc1595949cbcf989193b7bc8ee426258ac36",
+        TestFixtures.sha256(PillowModeResize.decodeResized(plain, "n", ImageLimits.DEFAULT, 50, 30, Filter.BICUBIC).rgb()));
+  }
+
+  @Test
+  void decodeCmykRefusesOtherImages() throws Exception {
+    dev.bgevl.BgeVlException png = org.junit.jupiter.api.Assertions.assertThrows(dev.bgevl.BgeVlException.class,
+        () -> ImageDecoder.decodeCmyk(bytes("edge/gray.png"), "gray.png", ImageLimits.DEFAULT));
+    assertEquals("gray.png: not a CMYK JPEG (a PNG image)", png.getMessage());
+    dev.bgevl.BgeVlException jpg = org.junit.jupiter.api.Assertions.assertThrows(dev.bgevl.BgeVlException.class,
+        () -> ImageDecoder.decodeCmyk(bytes("edge/progressive.jpg"), "p.jpg", ImageLimits.DEFAULT));
+    assertEquals("p.jpg: not a CMYK JPEG (3 components, YCBCR)", jpg.getMessage());
   }
 }

@@ -143,6 +143,35 @@ class MllmLoadingTest {
     }
   }
 
+  /**
+   * Image inputs: a text with its own {@code <image>} gives two placeholders for one image; an
+   * expanded prompt (text + 88 image vectors) beyond the positions; a text-only {@code <image>}. Each
+   * is one line naming the input, and the first two are refused before the vision tower runs.
+   */
+  @Test
+  void imageInputsWithBadPlaceholdersOrTooManyTokensAreRefused() throws IOException {
+    byte[] png = Files.readAllBytes(Fixtures.image("images/cir_candi_1.png"));
+    dev.bgevl.image.ImageLimits l = dev.bgevl.image.ImageLimits.defaults();
+    try (MllmEmbedder m = MllmEmbedder.load(Fixtures.model("mllm-tiny"))) {
+      String two = fails(() -> m.embed(new MllmEmbedder.ImageInput(MllmRole.QUERY, null, "compare <image> with", png, "candi.png", true), l));
+      assertEquals("candi.png: the prompt has 2 <image> placeholders but 1 image was given", two);
+      String text = fails(() -> m.embed(new MllmEmbedder.TextInput(MllmRole.CANDIDATE, null, "see <image>")));
+      assertEquals("text 'see <image>': contains '<image>', the image placeholder token, but no image was given"
+          + " (send the image as an image input, or drop the literal)", text);
+    }
+    Path dir = copyTiny(true);
+    ObjectMapper om = new ObjectMapper();
+    ObjectNode cfg = (ObjectNode) om.readTree(dir.resolve("config.json").toFile());
+    ((ObjectNode) cfg.get("text_config")).put("max_position_embeddings", 96);
+    om.writeValue(dir.resolve("config.json").toFile(), cfg);
+    try (MllmEmbedder m = MllmEmbedder.load(dir)) {
+      // "[INST]  <image> [/INST]": 10 text tokens + 88 image vectors = 98 (the fixture's seq_len) > 96
+      String msg = fails(() -> m.embed(new MllmEmbedder.ImageInput(MllmRole.CANDIDATE, null, null, png, "candi.png", true), l));
+      assertEquals("candi.png: 98 tokens after image expansion (10 text + 88 image) exceed the model's 96 positions", msg);
+      m.embed(new MllmEmbedder.TextInput(MllmRole.CANDIDATE, null, "a short text fits"));
+    }
+  }
+
   @Test
   void configDefaultsFollowTransformers() throws IOException {
     ObjectMapper om = new ObjectMapper();

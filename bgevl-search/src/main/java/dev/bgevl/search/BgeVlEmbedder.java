@@ -1,16 +1,19 @@
 package dev.bgevl.search;
 
-import dev.bgevl.BgeVl;
 import dev.bgevl.Embedding;
+import dev.bgevl.EmbeddingModel;
 import dev.bgevl.Input;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The {@link Embedder} backed by a loaded {@link BgeVl} model (which stays owned by the caller). */
+/**
+ * The {@link Embedder} backed by a loaded model of either family (which stays owned by the caller).
+ * Ingested items are documents: BGE-VL-MLLM embeds them with its candidate prompt.
+ */
 public final class BgeVlEmbedder implements Embedder {
-  private final BgeVl model;
+  private final EmbeddingModel model;
 
-  public BgeVlEmbedder(BgeVl model) {
+  public BgeVlEmbedder(EmbeddingModel model) {
     this.model = model;
   }
 

@@ -51,8 +51,8 @@ final class Api implements AutoCloseable {
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private static final Set<String> EMBEDDING_FIELDS = Set.of("input", "model", "encoding_format", "user", "dimensions");
-  private static final Set<String> INPUT_FIELDS = Set.of("text", "image");
-  private static final Set<String> SEARCH_FIELDS = Set.of("text", "image", "k", "filter", "min_score", "model");
+  private static final Set<String> INPUT_FIELDS = Set.of("text", "image", "role", "instruction");
+  private static final Set<String> SEARCH_FIELDS = Set.of("text", "image", "k", "filter", "min_score", "model", "instruction");
   private static final Set<String> DOCUMENT_FIELDS = Set.of("id", "text", "image", "metadata");
   private static final Set<String> RESERVED_METADATA = Set.of("id", "path", "text", "kind", "source", "size", "mtime", "hash", "metadata", "vector");
   private static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_.\\-]{0,127}");
@@ -84,6 +84,7 @@ final class Api implements AutoCloseable {
     o.put("status", "ok");
     o.put("model", embedder.modelId());
     o.put("dim", embedder.dim());
+    o.put("instructions", embedder.takesInstructions());
     o.put("queue_depth", batcher.queueDepth());
     ObjectNode idx = o.putObject("index");
     idx.put("backend", backend.describe());
@@ -132,10 +133,11 @@ final class Api implements AutoCloseable {
     List<Input> inputs = parseInputs(body.get("input"));
     long tokens = 0;
     for (Input in : inputs) {
-      String t = switch (in) {
+      String t = switch (in.content()) {
         case Input.Text x -> x.text();
         case Input.Composed c -> c.text();
         case Input.Image i -> null;
+        case Input.Query q -> throw new AssertionError("content() unwraps queries");
       };
       if (t != null) {
         tokens += embedder.tokenCount(t);
@@ -248,22 +250,50 @@ final class Api implements AutoCloseable {
     if (hasImage && !image.isTextual()) {
       throw ApiException.badRequest(where + ".image must be a string (base64 or a data: URI), got " + type(image));
     }
+    Input in;
     if (!hasImage) {
-      return Input.text(text.asText());
+      in = Input.text(text.asText());
+    } else {
+      Input.Image img = Input.image(images.bytes(image.asText(), where + ".image"), where + ".image");
+      in = hasText ? Input.composed(img, text.asText()) : img;
     }
-    Input.Image img = Input.image(images.bytes(image.asText(), where + ".image"), where + ".image");
-    return hasText ? Input.composed(img, text.asText()) : img;
+    if (!strict) {
+      return in; // a search body: the caller marks it as a query
+    }
+    String instruction = instruction(item.get("instruction"), where + ".instruction");
+    JsonNode role = item.get("role");
+    boolean query = instruction != null;
+    if (role != null && !role.isNull()) {
+      if (!role.isTextual() || !(role.asText().equals("query") || role.asText().equals("candidate"))) {
+        throw ApiException.badRequest(where + ".role must be \"query\" or \"candidate\", got " + role);
+      }
+      if (role.asText().equals("candidate") && instruction != null) {
+        throw ApiException.badRequest(where + ": an instruction is for queries, but role is \"candidate\"");
+      }
+      query = role.asText().equals("query");
+    }
+    return query ? Input.query(in, instruction) : in;
+  }
+
+  /** An optional task instruction: a string, and only for a model that takes one (BGE-VL-MLLM). */
+  private String instruction(JsonNode n, String where) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isTextual()) {
+      throw ApiException.badRequest(where + " must be a string, got " + type(n));
+    }
+    if (!embedder.takesInstructions()) {
+      throw ApiException.badRequest(where + ": model '" + embedder.modelId() + "' takes no task instruction (instructions are for BGE-VL-MLLM queries)");
+    }
+    return n.asText();
   }
 
   /** Embeds through the batcher, waiting at most until the request's deadline. */
   List<Embedding> embed(List<Input> inputs, long startNanos) {
     metrics.inputs.add(0, "text"); // keep the families visible from the first scrape
     for (Input in : inputs) {
-      metrics.inputs.inc(switch (in) {
-        case Input.Text t -> "text";
-        case Input.Image i -> "image";
-        case Input.Composed c -> "composed";
-      });
+      metrics.inputs.inc(kind(in));
     }
     CompletableFuture<List<Embedding>> f = batcher.submit(inputs);
     long left = startNanos + TimeUnit.MILLISECONDS.toNanos(config.requestTimeoutMillis()) - System.nanoTime();
@@ -321,7 +351,7 @@ final class Api implements AutoCloseable {
     requireObject(body, "the request body");
     checkFields(body, SEARCH_FIELDS, "request");
     checkModel(body.get("model"));
-    Input in = parseInputObject(body, "query", false);
+    Input in = Input.query(parseInputObject(body, "query", false), instruction(body.get("instruction"), "'instruction'"));
     int k = 10;
     JsonNode kn = body.get("k");
     if (kn != null && !kn.isNull()) {
@@ -350,7 +380,7 @@ final class Api implements AutoCloseable {
   }
 
   private Query searchFromForm(Context ctx) {
-    Form form = Form.read(ctx, Set.of("text", "k", "filter", "min_score", "image"), config);
+    Form form = Form.read(ctx, Set.of("text", "k", "filter", "min_score", "image", "instruction"), config);
     String text = form.field("text");
     byte[] img = form.file("image", images);
     if ((text == null || text.isEmpty()) && img == null) {
@@ -363,6 +393,9 @@ final class Api implements AutoCloseable {
       Input.Image image = Input.image(img, "image " + form.fileName("image"));
       in = text == null || text.isEmpty() ? image : Input.composed(image, text);
     }
+    String inst = form.field("instruction");
+    in = Input.query(in, inst == null || inst.isEmpty() ? null
+        : instruction(BgeVlServer.JSON.getNodeFactory().textNode(inst), "'instruction'"));
     int k = 10;
     String ks = form.field("k");
     if (ks != null && !ks.isBlank()) {
@@ -592,10 +625,11 @@ final class Api implements AutoCloseable {
   }
 
   private static String kind(Input in) {
-    return switch (in) {
+    return switch (in.content()) {
       case Input.Text t -> "text";
       case Input.Image i -> "image";
       case Input.Composed c -> "composed";
+      case Input.Query q -> throw new AssertionError("content() unwraps queries");
     };
   }
 

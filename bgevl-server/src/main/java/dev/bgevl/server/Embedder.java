@@ -1,14 +1,15 @@
 package dev.bgevl.server;
 
-import dev.bgevl.BgeVl;
 import dev.bgevl.Embedding;
+import dev.bgevl.EmbeddingModel;
 import dev.bgevl.Input;
 import java.util.List;
 
 /**
  * What the server needs from a model: embed a batch of inputs in order, count a text's tokens, and
- * say which model it is. {@link #of(BgeVl)} adapts the library; tests may supply their own.
- * Implementations must be thread-safe.
+ * say which model it is. {@link #of(EmbeddingModel)} adapts the library (BGE-VL-CLIP or -MLLM); tests
+ * may supply their own. Inputs marked with {@link Input#query} are queries (BGE-VL-MLLM prompts them
+ * differently), the others documents. Implementations must be thread-safe.
  */
 public interface Embedder {
   /** Embeddings for {@code inputs}, in order; a user error is a {@link dev.bgevl.BgeVlException}. */
@@ -21,7 +22,12 @@ public interface Embedder {
 
   int dim();
 
-  static Embedder of(BgeVl model) {
+  /** Whether queries may carry a task instruction (BGE-VL-MLLM). */
+  default boolean takesInstructions() {
+    return false;
+  }
+
+  static Embedder of(EmbeddingModel model) {
     return new Embedder() {
       @Override
       public List<Embedding> embed(List<Input> inputs) {
@@ -30,7 +36,12 @@ public interface Embedder {
 
       @Override
       public int tokenCount(String text) {
-        return model.tokenize(text).ids().length;
+        return model.tokenCount(text);
+      }
+
+      @Override
+      public boolean takesInstructions() {
+        return model.family() == EmbeddingModel.Family.MLLM;
       }
 
       @Override

@@ -39,8 +39,7 @@ class BrowserTest {
   @TempDir
   Path tmp;
 
-  @Test
-  void searchWithAnUploadedImageAndTextShowsTheExpectedTopResult() throws IOException {
+  static void requireChromium() {
     if (!Files.isExecutable(CHROMIUM) || !Files.isExecutable(CHROMEDRIVER)) {
       String msg = "Chromium or chromedriver missing (" + CHROMIUM + ", " + CHROMEDRIVER + "): install them with "
           + "'apt-get install -y chromium chromium-driver' (.ci/run does)";
@@ -49,6 +48,68 @@ class BrowserTest {
       }
       Assumptions.assumeTrue(false, "skipped: " + msg);
     }
+  }
+
+  ChromeDriver driver() {
+    ChromeOptions opts = new ChromeOptions();
+    opts.setBinary(CHROMIUM.toFile());
+    opts.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", "--window-size=1280,900", "--user-data-dir=" + tmp.resolve("chrome-profile"));
+    // the driver is given explicitly, so Selenium Manager never looks for (or downloads) one
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
+    return new ChromeDriver(service, opts);
+  }
+
+  /**
+   * The tiny BGE-VL-MLLM model behind the page: the instruction field is shown, and an uploaded image
+   * with a text and a typed instruction ranks the candidates as the library's query embedding does.
+   */
+  @Test
+  void mllmModelShowsTheInstructionFieldAndRanksLikeTheLibrary() throws IOException {
+    requireChromium();
+    try (dev.bgevl.EmbeddingModel model = dev.bgevl.EmbeddingModel.load(dev.bgevl.testing.Fixtures.model("mllm-tiny"))) {
+      InMemorySearchBackend index = new InMemorySearchBackend(model.dim());
+      for (String rel : List.of("cir_candi_1.png", "cir_candi_2.png", "edge/palette.png", "corpus/000000156031.jpg")) {
+        Path p = TinyModel.image(rel);
+        index.add(new SearchBackend.Doc(rel, p.toAbsolutePath().toString(), null, "image", Map.of(), model.embed(Input.image(p)).vector()));
+      }
+      Path query = TinyModel.image("cir_query.png").toAbsolutePath();
+      String text = "make it night";
+      String instruction = "Edit the image as the text says: ";
+      float[] q = model.embed(Input.query(Input.composed(Input.image(query), text), instruction)).vector();
+      List<SearchBackend.Hit> expected = index.search(q, 4, null, Float.NEGATIVE_INFINITY);
+      try (BgeVlServer server = BgeVlServer.start(Embedder.of(model), index, ServerConfig.builder().port(0).uploadDir(tmp.resolve("uploads")).build())) {
+        ChromeDriver driver = driver();
+        try {
+          WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
+          driver.get(server.url() + "/");
+          wait.until(d -> d.findElement(By.id("model-info")).getText().contains("4 items"));
+          wait.until(d -> d.findElement(By.id("query-instruction")).isDisplayed());
+          driver.findElement(By.id("query-image")).sendKeys(query.toString());
+          wait.until(d -> d.findElement(By.id("query-preview")).isDisplayed());
+          driver.findElement(By.id("query-text")).sendKeys(text);
+          driver.findElement(By.id("query-instruction")).sendKeys(instruction);
+          driver.findElement(By.id("search-button")).click();
+          wait.until(d -> d.findElement(By.id("status")).getText().contains("results"));
+          List<String> shown = new ArrayList<>();
+          for (WebElement c : driver.findElements(By.cssSelector("#results .result"))) {
+            shown.add(c.getAttribute("data-id"));
+          }
+          assertEquals(expected.stream().map(SearchBackend.Hit::id).toList(), shown);
+          String score = driver.findElements(By.cssSelector("#results .result")).get(0).findElement(By.className("score")).getText();
+          assertEquals(String.format(java.util.Locale.ROOT, "%.4f", expected.get(0).score()), score);
+        } finally {
+          driver.quit();
+        }
+      }
+    }
+  }
+
+  @Test
+  void searchWithAnUploadedImageAndTextShowsTheExpectedTopResult() throws IOException {
+    requireChromium();
     BgeVl model = TinyModel.get();
     InMemorySearchBackend index = new InMemorySearchBackend(model.dim());
     List<Path> corpus;
@@ -65,20 +126,13 @@ class BrowserTest {
     List<SearchBackend.Hit> expected = index.search(q, 3, null, Float.NEGATIVE_INFINITY);
     String expectedTop = expected.get(0).id();
 
-    ChromeOptions opts = new ChromeOptions();
-    opts.setBinary(CHROMIUM.toFile());
-    opts.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--disable-dev-shm-usage", "--window-size=1280,900", "--user-data-dir=" + tmp.resolve("chrome-profile"));
-    // the driver is given explicitly, so Selenium Manager never looks for (or downloads) one
-    ChromeDriverService service = new ChromeDriverService.Builder()
-        .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
     try (BgeVlServer server = BgeVlServer.start(Embedder.of(model), index, ServerConfig.builder().port(0).uploadDir(tmp.resolve("uploads")).build())) {
-      ChromeDriver driver = new ChromeDriver(service, opts);
+      ChromeDriver driver = driver();
       try {
         WebDriverWait wait = new WebDriverWait(driver, Duration.ofSeconds(30));
         driver.get(server.url() + "/");
         wait.until(d -> d.findElement(By.id("model-info")).getText().contains("11 items"));
+        assertTrue(!driver.findElement(By.id("query-instruction")).isDisplayed(), "no instruction field for a CLIP model");
         driver.findElement(By.id("query-image")).sendKeys(query.toString());
         wait.until(d -> d.findElement(By.id("query-preview")).isDisplayed());
         driver.findElement(By.id("query-text")).sendKeys(text);

@@ -115,6 +115,7 @@ async function search(ev) {
   form.append('k', $('query-k').value || '12');
   if ($('query-min-score').value !== '') form.append('min_score', $('query-min-score').value);
   if ($('query-filter').value.trim()) form.append('filter', $('query-filter').value.trim());
+  if (!$('instruction-row').hidden && $('query-instruction').value.trim()) form.append('instruction', $('query-instruction').value);
   setStatus($('status'), 'Searching…');
   const t0 = performance.now();
   try {
@@ -165,6 +166,7 @@ async function refreshInfo() {
     $('model-info').textContent = h.model + ' · ' + h.dim + '-d · ' + h.index.documents + ' items · ' + h.index.backend;
     if (h.auth && !apiKey()) $('key-box').open = true;
     if (!h.index.writable) $('add-panel').hidden = true;
+    $('instruction-row').hidden = !h.instructions; // BGE-VL-MLLM queries take a task instruction
   } catch (e) {
     $('model-info').textContent = 'server unreachable';
   }
