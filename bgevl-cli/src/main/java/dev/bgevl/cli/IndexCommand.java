@@ -44,8 +44,18 @@ final class IndexCommand implements Callable<Integer> {
   int batchSize;
 
   @Option(names = "--quantized",
-      description = "New index only: store int8-quantized HNSW vectors (smaller, faster) and re-score the top candidates exactly.")
+      description = "New index only: same as --quantization int8.")
   boolean quantized;
+
+  @Option(names = "--quantization", paramLabel = "Q",
+      description = "New index only: none (float32), int8, int7, int4, bit2 or bit1 codes searched first, the top candidates "
+          + "re-scored with the float32 vectors. Default: " + "none" + ".")
+  String quantization;
+
+  @Option(names = "--graph", paramLabel = "G",
+      description = "New index only: hnsw (a graph: sub-linear) or flat (every quantized vector scored: linear, exact up to the "
+          + "quantization; needs a quantization). Default: hnsw.")
+  String graph;
 
   @Option(names = "--quiet", description = "No progress bar on stderr.")
   boolean quiet;
@@ -63,11 +73,22 @@ final class IndexCommand implements Callable<Integer> {
     Path modelDir = ModelLocator.resolve(spec);
     String recorded = Files.isDirectory(Path.of(spec)) ? modelDir.toAbsolutePath().normalize().toString() : spec;
     try (BgeVl m = BgeVl.load(modelDir, BgeVl.Options.defaults().withMaxBatch(Math.min(batchSize, 32)));
-         VectorIndex idx = VectorIndex.openOrCreate(index, recorded, m.modelId(), m.dim(), VectorIndex.Options.DEFAULT.withQuantized(quantized))) {
+         VectorIndex idx = VectorIndex.openOrCreate(index, recorded, m.modelId(), m.dim(), options())) {
       Ingester.Summary s = new Ingester(idx, new BgeVlEmbedder(m), new Ingester.Options(batchSize, quiet ? null : System.err)).run(inputs);
       printSummary(s, idx.size());
     }
     return 0;
+  }
+
+  private VectorIndex.Options options() {
+    VectorIndex.Options d = VectorIndex.Options.DEFAULT;
+    if (quantized && quantization != null && !"int8".equals(quantization)) {
+      throw new BgeVlException("--quantized means --quantization int8; it contradicts --quantization " + quantization);
+    }
+    VectorIndex.Quantization q = quantization != null ? VectorIndex.Quantization.parse(quantization)
+        : quantized ? VectorIndex.Quantization.INT8 : d.quantization();
+    VectorIndex.Graph g = graph != null ? VectorIndex.Graph.parse(graph) : d.graph();
+    return new VectorIndex.Options(q, g, d.maxConn(), d.beamWidth());
   }
 
   static void printSummary(Ingester.Summary s, int size) {

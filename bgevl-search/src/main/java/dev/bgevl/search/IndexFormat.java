@@ -1,5 +1,7 @@
 package dev.bgevl.search;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.bgevl.BgeVlException;
@@ -52,7 +54,7 @@ import java.nio.file.StandardCopyOption;
  */
 public final class IndexFormat {
   public static final String FORMAT_NAME = "bgevl-index";
-  public static final int VERSION_CURRENT = 1;
+  public static final int VERSION_CURRENT = 2;
   public static final String META_FILE = "bgevl-index.json";
   public static final String LUCENE_DIR = "lucene";
 
@@ -69,27 +71,37 @@ public final class IndexFormat {
   public static final String KEYWORD_PREFIX = "m.";
   public static final String NUMERIC_PREFIX = "n.";
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES); // a newer version's fields: the version check speaks
 
   private IndexFormat() {}
 
-  /** The identity of an index: which model made its vectors and how they are stored. */
+  /**
+   * The identity of an index: which model made its vectors and how they are stored. {@code graph},
+   * {@code maxConn} and {@code beamWidth} are absent (null) in version-1 indexes, which are HNSW
+   * with M=32 and beam width 200.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Meta(String format, int version, String model, String modelId, int dim, boolean normalized,
-                     String similarity, String quantization, String created) {
+                     String similarity, String quantization, String graph, Integer maxConn, Integer beamWidth,
+                     String created) {
     public Meta {
       if (dim <= 0) throw new IllegalArgumentException("dim must be positive, got " + dim);
-      if (!"none".equals(quantization) && !"int8".equals(quantization)) {
-        throw new IllegalArgumentException("quantization must be none or int8, got " + quantization);
-      }
+      if (quantization == null) quantization = "none";
+      VectorIndex.Quantization.parse(quantization);
+      if (graph == null) graph = "hnsw";
+      VectorIndex.Graph.parse(graph);
     }
 
-    public static Meta create(String model, String modelId, int dim, boolean quantized) {
+    public static Meta create(String model, String modelId, int dim, VectorIndex.Options o) {
       return new Meta(FORMAT_NAME, VERSION_CURRENT, model, modelId, dim, true, "DOT_PRODUCT",
-          quantized ? "int8" : "none", java.time.Instant.now().toString());
+          o.quantization().id(), o.graph().id(), o.graph() == VectorIndex.Graph.HNSW ? o.maxConn() : null,
+          o.graph() == VectorIndex.Graph.HNSW ? o.beamWidth() : null, java.time.Instant.now().toString());
     }
 
+    /** True when the approximate search runs on quantized codes (and re-scores with float32). */
     public boolean quantized() {
-      return "int8".equals(quantization);
+      return !"none".equals(quantization);
     }
   }
 

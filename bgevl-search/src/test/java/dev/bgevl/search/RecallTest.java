@@ -29,7 +29,7 @@ class RecallTest {
     float[][] queries = new float[QUERIES][];
     for (int i = 0; i < QUERIES; i++) queries[i] = Vectors.unit(r, DIM);
     try (VectorIndex idx = VectorIndex.openOrCreate(dir, "synthetic", "synthetic", DIM,
-        VectorIndex.Options.DEFAULT.withQuantized(quantized))) {
+        VectorIndex.Options.DEFAULT.withQuantization(quantized ? VectorIndex.Quantization.INT8 : VectorIndex.Quantization.NONE))) {
       // two writer threads, as a real ingest with a parallel embedder would
       IntStream.range(0, 2).parallel().forEach(t -> {
         for (int i = t; i < n; i += 2) idx.upsert(new IndexedDoc("v" + i, null, null, "text", "s", null, 0, 0, Map.of(), data[i]));
