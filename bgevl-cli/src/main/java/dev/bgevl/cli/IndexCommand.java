@@ -44,17 +44,17 @@ final class IndexCommand implements Callable<Integer> {
   int batchSize;
 
   @Option(names = "--quantized",
-      description = "New index only: same as --quantization int8.")
+      description = "New index only: same as --quantization int8 (kept for scripts; the default is already quantized).")
   boolean quantized;
 
   @Option(names = "--quantization", paramLabel = "Q",
-      description = "New index only: none (float32), int8, int7, int4, bit2 or bit1 codes searched first, the top candidates "
-          + "re-scored with the float32 vectors. Default: " + "none" + ".")
+      description = "New index only: the codes the search scans before re-scoring its top candidates with the float32 "
+          + "vectors: int8, int7, int4, bit2, bit1, or none (float32 only; HNSW only). Default: int4 (flat), none (hnsw).")
   String quantization;
 
   @Option(names = "--graph", paramLabel = "G",
-      description = "New index only: hnsw (a graph: sub-linear) or flat (every quantized vector scored: linear, exact up to the "
-          + "quantization; needs a quantization). Default: hnsw.")
+      description = "New index only: flat (every code scored, exact up to the re-scored candidates; the default) or hnsw "
+          + "(a Lucene HNSW graph, M=32, beam 200: sub-linear, for millions of items; recall set by --candidates).")
   String graph;
 
   @Option(names = "--quiet", description = "No progress bar on stderr.")
@@ -81,14 +81,14 @@ final class IndexCommand implements Callable<Integer> {
   }
 
   private VectorIndex.Options options() {
-    VectorIndex.Options d = VectorIndex.Options.DEFAULT;
     if (quantized && quantization != null && !"int8".equals(quantization)) {
       throw new BgeVlException("--quantized means --quantization int8; it contradicts --quantization " + quantization);
     }
+    VectorIndex.Graph g = graph != null ? VectorIndex.Graph.parse(graph) : VectorIndex.Options.DEFAULT.graph();
+    VectorIndex.Options base = g == VectorIndex.Graph.HNSW ? VectorIndex.Options.HNSW_FLOAT32 : VectorIndex.Options.DEFAULT;
     VectorIndex.Quantization q = quantization != null ? VectorIndex.Quantization.parse(quantization)
-        : quantized ? VectorIndex.Quantization.INT8 : d.quantization();
-    VectorIndex.Graph g = graph != null ? VectorIndex.Graph.parse(graph) : d.graph();
-    return new VectorIndex.Options(q, g, d.maxConn(), d.beamWidth());
+        : quantized ? VectorIndex.Quantization.INT8 : base.quantization();
+    return base.withQuantization(q);
   }
 
   static void printSummary(Ingester.Summary s, int size) {
