@@ -20,13 +20,18 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
- * HNSW recall and latency of {@link VectorIndex} on seeded random unit vectors (the hard case for
- * HNSW: no clusters). Builds the index with all cores, then for each search width (efSearch) runs
- * the queries single-threaded: recall@k against brute force, p50/p95/p99 latency of one search.
+ * Recall and latency of {@link VectorIndex} on seeded random unit vectors (the hard case for HNSW:
+ * no clusters). Builds the index with {@code --threads} writers (default: all cores) and
+ * force-merges it, then for each {@code --ef} value ({@code Query.candidates}: efSearch for float32
+ * HNSW, the number re-scored with float32 for quantized indexes) runs the queries single-threaded:
+ * recall@k against brute force, p50/p90/p99 wall time and p50/p90 CPU time of one search, and the
+ * load average (the machine may be shared). {@code --dir D} keeps the index; a later run with the
+ * same {@code --dir} and {@code --n} reuses it (the options recorded in it win).
  *
  * <pre>
- * java -cp bgevl-bench/target/bgevl-bench.jar dev.bgevl.bench.IndexBenchmark \
- *   [--n 100000] [--dim 512] [--queries 500] [--k 10] [--m 32] [--beam 200] [--ef 100,200,400] [--quantized] [--dir D]
+ * java --add-modules jdk.incubator.vector -cp bgevl-bench/target/benchmarks.jar dev.bgevl.bench.IndexBenchmark \
+ *   [--n 100000] [--dim 512] [--queries 500] [--k 10] [--graph flat|hnsw] [--quantization int4|int8|int7|bit2|bit1|none]
+ *   [--quantized] [--m 32] [--beam 200] [--ef 40,100,400] [--threads N] [--dir D]
  * </pre>
  */
 public final class IndexBenchmark {
@@ -40,7 +45,7 @@ public final class IndexBenchmark {
     int m = VectorIndex.Options.DEFAULT.maxConn();
     int beam = VectorIndex.Options.DEFAULT.beamWidth();
     int[] efs = {Query.DEFAULT_CANDIDATES};
-    VectorIndex.Quantization quantization = VectorIndex.Options.DEFAULT.quantization();
+    VectorIndex.Quantization quantization = null; // as bgevl index: int4 for flat, none for hnsw
     VectorIndex.Graph graph = VectorIndex.Options.DEFAULT.graph();
     int threads = Runtime.getRuntime().availableProcessors();
     Path dir = null;
@@ -64,6 +69,9 @@ public final class IndexBenchmark {
     boolean tempDir = dir == null;
     if (tempDir) dir = Files.createTempDirectory("bgevl-index-bench");
     boolean reuse = Files.exists(dir.resolve(dev.bgevl.search.IndexFormat.META_FILE));
+    if (quantization == null) {
+      quantization = graph == VectorIndex.Graph.HNSW ? VectorIndex.Options.HNSW_FLOAT32.quantization() : VectorIndex.Options.DEFAULT.quantization();
+    }
     VectorIndex.Options options = new VectorIndex.Options(quantization, graph, m, beam);
     System.out.printf("n=%d dim=%d queries=%d k=%d graph=%s M=%d beam=%d quantization=%s writer threads=%d; %s%n",
         n, dim, queries, k, graph.id(), m, beam, quantization.id(), threads, load());
@@ -78,27 +86,27 @@ public final class IndexBenchmark {
         if (idx.size() != n) throw new IllegalStateException("--dir " + dir + " holds " + idx.size() + " vectors, not --n " + n);
         System.out.println("reusing the index in " + dir + " (options " + idx.options() + ")");
       } else {
-      long t0 = System.nanoTime();
-      try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
-        int chunk = (n + threads - 1) / threads;
-        final float[][] d = data;
-        final int total = n;
-        Future<?>[] fs = new Future<?>[threads];
-        for (int t = 0; t < threads; t++) {
-          int from = t * chunk;
-          int to = Math.min(total, from + chunk);
-          fs[t] = pool.submit(() -> {
-            for (int i = from; i < to; i++) idx.upsert(new IndexedDoc("v" + i, null, null, "text", "bench", null, 0, 0, Map.of(), d[i]));
-          });
+        long t0 = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+          int chunk = (n + threads - 1) / threads;
+          final float[][] d = data;
+          final int total = n;
+          Future<?>[] fs = new Future<?>[threads];
+          for (int t = 0; t < threads; t++) {
+            int from = t * chunk;
+            int to = Math.min(total, from + chunk);
+            fs[t] = pool.submit(() -> {
+              for (int i = from; i < to; i++) idx.upsert(new IndexedDoc("v" + i, null, null, "text", "bench", null, 0, 0, Map.of(), d[i]));
+            });
+          }
+          for (Future<?> f : fs) f.get();
         }
-        for (Future<?> f : fs) f.get();
-      }
-      idx.commit();
-      long t1 = System.nanoTime();
-      idx.forceMerge();
-      long t2 = System.nanoTime();
-      System.out.printf("build: add+commit %.1f s (%.0f vectors/s), forceMerge(1) %.1f s%n",
-          (t1 - t0) / 1e9, n / ((t1 - t0) / 1e9), (t2 - t1) / 1e9);
+        idx.commit();
+        long t1 = System.nanoTime();
+        idx.forceMerge();
+        long t2 = System.nanoTime();
+        System.out.printf("build: add+commit %.1f s (%.0f vectors/s), forceMerge(1) %.1f s%n",
+            (t1 - t0) / 1e9, n / ((t1 - t0) / 1e9), (t2 - t1) / 1e9);
       }
       // ground truth by brute force (through the index's exact path, checked against a plain loop once)
       List<Set<String>> truth = new java.util.ArrayList<>();

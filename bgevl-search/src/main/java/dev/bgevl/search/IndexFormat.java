@@ -19,15 +19,20 @@ import java.nio.file.StandardCopyOption;
  * DIR/
  *   bgevl-index.json   the index's identity, written once when the index is created (temp file +
  *                      atomic rename, so it is either absent or complete):
- *                        {"format": "bgevl-index", "version": 1, "model": "BAAI/BGE-VL-base",
+ *                        {"format": "bgevl-index", "version": 2, "model": "BAAI/BGE-VL-base",
  *                         "modelId": "...", "dim": 512, "normalized": true,
- *                         "similarity": "DOT_PRODUCT", "quantization": "none" | "int8",
+ *                         "similarity": "DOT_PRODUCT",
+ *                         "quantization": "none" | "int8" | "int7" | "int4" | "bit2" | "bit1",
+ *                         "graph": "flat" | "hnsw", "maxConn": 32, "beamWidth": 200 (hnsw only),
  *                         "created": "2026-11-27T00:00:00Z"}
- *   lucene/            a plain Apache Lucene 10 index (default codec; the vector field uses
- *                      Lucene99HnswVectorsFormat, or Lucene104HnswScalarQuantizedVectorsFormat when
- *                      quantization is "int8", which keeps the float32 vectors beside the quantized
- *                      ones so the top candidates can be re-scored exactly). Every commit is atomic:
- *                      a reader sees the last complete commit, never a partial batch.
+ *                      Version 1 had no graph, maxConn or beamWidth: it is HNSW, M=32, beam 200.
+ *   lucene/            a plain Apache Lucene 10 index (default codec). The vector field's format:
+ *                      flat + codes: Lucene104ScalarQuantizedVectorsFormat (no graph; a search
+ *                      scores every code); hnsw + none: Lucene99HnswVectorsFormat; hnsw + codes:
+ *                      Lucene104HnswScalarQuantizedVectorsFormat. The quantized formats keep the
+ *                      float32 vectors beside the codes, so the top candidates are re-scored
+ *                      exactly. Every commit is atomic: a reader sees the last complete commit,
+ *                      never a partial batch.
  * </pre>
  *
  * <p>One Lucene document per indexed item:
