@@ -20,16 +20,23 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
- * HNSW recall and latency of {@link VectorIndex} on seeded random unit vectors (the hard case for
- * HNSW: no clusters). Builds the index with all cores, then for each search width (efSearch) runs
- * the queries single-threaded: recall@k against brute force, p50/p95/p99 latency of one search.
+ * Recall and latency of {@link VectorIndex} on seeded random unit vectors (the hard case for HNSW:
+ * no clusters). Builds the index with {@code --threads} writers (default: all cores) and
+ * force-merges it, then for each {@code --ef} value ({@code Query.candidates}: efSearch for float32
+ * HNSW, the number re-scored with float32 for quantized indexes) runs the queries single-threaded:
+ * recall@k against brute force, p50/p90/p99 wall time and p50/p90 CPU time of one search, and the
+ * load average (the machine may be shared). {@code --dir D} keeps the index; a later run with the
+ * same {@code --dir} and {@code --n} reuses it (the options recorded in it win).
  *
  * <pre>
- * java -cp bgevl-bench/target/bgevl-bench.jar dev.bgevl.bench.IndexBenchmark \
- *   [--n 100000] [--dim 512] [--queries 500] [--k 10] [--m 32] [--beam 200] [--ef 100,200,400] [--quantized] [--dir D]
+ * java --add-modules jdk.incubator.vector -cp bgevl-bench/target/benchmarks.jar dev.bgevl.bench.IndexBenchmark \
+ *   [--n 100000] [--dim 512] [--queries 500] [--k 10] [--graph flat|hnsw] [--quantization int4|int8|int7|bit2|bit1|none]
+ *   [--quantized] [--m 32] [--beam 200] [--ef 40,100,400] [--threads N] [--dir D]
  * </pre>
  */
 public final class IndexBenchmark {
+  private static final java.lang.management.ThreadMXBean THREADS = java.lang.management.ManagementFactory.getThreadMXBean();
+
   public static void main(String[] args) throws Exception {
     int n = 100_000;
     int dim = 512;
@@ -38,7 +45,9 @@ public final class IndexBenchmark {
     int m = VectorIndex.Options.DEFAULT.maxConn();
     int beam = VectorIndex.Options.DEFAULT.beamWidth();
     int[] efs = {Query.DEFAULT_CANDIDATES};
-    boolean quantized = false;
+    VectorIndex.Quantization quantization = null; // as bgevl index: int4 for flat, none for hnsw
+    VectorIndex.Graph graph = VectorIndex.Options.DEFAULT.graph();
+    int threads = Runtime.getRuntime().availableProcessors();
     Path dir = null;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
@@ -49,44 +58,56 @@ public final class IndexBenchmark {
         case "--m" -> m = Integer.parseInt(args[++i]);
         case "--beam" -> beam = Integer.parseInt(args[++i]);
         case "--ef" -> efs = Arrays.stream(args[++i].split(",")).mapToInt(Integer::parseInt).toArray();
-        case "--quantized" -> quantized = true;
+        case "--quantized" -> quantization = VectorIndex.Quantization.INT8;
+        case "--quantization" -> quantization = VectorIndex.Quantization.parse(args[++i]);
+        case "--graph" -> graph = VectorIndex.Graph.parse(args[++i]);
+        case "--threads" -> threads = Integer.parseInt(args[++i]);
         case "--dir" -> dir = Path.of(args[++i]);
         default -> throw new IllegalArgumentException("unknown option " + args[i]);
       }
     }
     boolean tempDir = dir == null;
     if (tempDir) dir = Files.createTempDirectory("bgevl-index-bench");
-    int threads = Runtime.getRuntime().availableProcessors();
-    System.out.printf("n=%d dim=%d queries=%d k=%d M=%d beam=%d quantized=%s threads=%d%n",
-        n, dim, queries, k, m, beam, quantized, threads);
+    boolean reuse = Files.exists(dir.resolve(dev.bgevl.search.IndexFormat.META_FILE));
+    if (quantization == null) {
+      quantization = graph == VectorIndex.Graph.HNSW ? VectorIndex.Options.HNSW_FLOAT32.quantization() : VectorIndex.Options.DEFAULT.quantization();
+    }
+    VectorIndex.Options options = new VectorIndex.Options(quantization, graph, m, beam);
+    System.out.printf("n=%d dim=%d queries=%d k=%d graph=%s M=%d beam=%d quantization=%s writer threads=%d; %s%n",
+        n, dim, queries, k, graph.id(), m, beam, quantization.id(), threads, load());
     Random r = new Random(42);
     float[][] data = new float[n][];
     for (int i = 0; i < n; i++) data[i] = unit(r, dim);
     float[][] qs = new float[queries][];
     for (int i = 0; i < queries; i++) qs[i] = unit(r, dim);
     try (VectorIndex idx = VectorIndex.openOrCreate(dir, "synthetic", "synthetic", dim,
-        new VectorIndex.Options(quantized, m, beam))) {
-      long t0 = System.nanoTime();
-      try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
-        int chunk = (n + threads - 1) / threads;
-        final float[][] d = data;
-        final int total = n;
-        Future<?>[] fs = new Future<?>[threads];
-        for (int t = 0; t < threads; t++) {
-          int from = t * chunk;
-          int to = Math.min(total, from + chunk);
-          fs[t] = pool.submit(() -> {
-            for (int i = from; i < to; i++) idx.upsert(new IndexedDoc("v" + i, null, null, "text", "bench", null, 0, 0, Map.of(), d[i]));
-          });
+        options)) {
+      if (reuse) {
+        if (idx.size() != n) throw new IllegalStateException("--dir " + dir + " holds " + idx.size() + " vectors, not --n " + n);
+        System.out.println("reusing the index in " + dir + " (options " + idx.options() + ")");
+      } else {
+        long t0 = System.nanoTime();
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+          int chunk = (n + threads - 1) / threads;
+          final float[][] d = data;
+          final int total = n;
+          Future<?>[] fs = new Future<?>[threads];
+          for (int t = 0; t < threads; t++) {
+            int from = t * chunk;
+            int to = Math.min(total, from + chunk);
+            fs[t] = pool.submit(() -> {
+              for (int i = from; i < to; i++) idx.upsert(new IndexedDoc("v" + i, null, null, "text", "bench", null, 0, 0, Map.of(), d[i]));
+            });
+          }
+          for (Future<?> f : fs) f.get();
         }
-        for (Future<?> f : fs) f.get();
+        idx.commit();
+        long t1 = System.nanoTime();
+        idx.forceMerge();
+        long t2 = System.nanoTime();
+        System.out.printf("build: add+commit %.1f s (%.0f vectors/s), forceMerge(1) %.1f s%n",
+            (t1 - t0) / 1e9, n / ((t1 - t0) / 1e9), (t2 - t1) / 1e9);
       }
-      idx.commit();
-      long t1 = System.nanoTime();
-      idx.forceMerge();
-      long t2 = System.nanoTime();
-      System.out.printf("build: add+commit %.1f s (%.0f vectors/s), forceMerge(1) %.1f s%n",
-          (t1 - t0) / 1e9, n / ((t1 - t0) / 1e9), (t2 - t1) / 1e9);
       // ground truth by brute force (through the index's exact path, checked against a plain loop once)
       List<Set<String>> truth = new java.util.ArrayList<>();
       long te = System.nanoTime();
@@ -96,27 +117,43 @@ public final class IndexBenchmark {
         truth.add(s);
       }
       double exactMs = (System.nanoTime() - te) / 1e6 / queries;
+      long exactCpu = 0;
+      for (int i = 0; i < Math.min(50, queries); i++) {
+        long c = THREADS.getCurrentThreadCpuTime();
+        idx.searcher().search(Query.builder(qs[i]).k(k).exact(true).build());
+        exactCpu += THREADS.getCurrentThreadCpuTime() - c;
+      }
       checkExact(data, qs[0], k, truth.get(0));
-      System.out.printf("exact search: %.2f ms/query%n", exactMs);
+      System.out.printf("exact search: %.2f ms/query wall, %.2f ms cpu (mean)%n", exactMs, exactCpu / 1e6 / Math.min(50, queries));
       for (int ef : efs) {
         // warm up
         for (int w = 0; w < Math.min(200, queries); w++) idx.searcher().search(Query.builder(qs[w]).k(k).candidates(ef).build());
         long[] lat = new long[queries];
+        long[] cpu = new long[queries];
         int found = 0;
         for (int i = 0; i < queries; i++) {
+          long c = THREADS.getCurrentThreadCpuTime();
           long s = System.nanoTime();
           List<Hit> hits = idx.searcher().search(Query.builder(qs[i]).k(k).candidates(ef).build());
           lat[i] = System.nanoTime() - s;
+          cpu[i] = THREADS.getCurrentThreadCpuTime() - c;
           for (Hit h : hits) if (truth.get(i).contains(h.id())) found++;
         }
         Arrays.sort(lat);
-        System.out.printf("ef=%d recall@%d=%.4f latency p50=%.3f ms p95=%.3f ms p99=%.3f ms%n", ef, k,
-            found / (double) (queries * k), lat[queries / 2] / 1e6, lat[(int) (queries * 0.95)] / 1e6,
-            lat[(int) (queries * 0.99)] / 1e6);
+        Arrays.sort(cpu);
+        System.out.printf("candidates=%d recall@%d=%.4f latency p50=%.3f ms p90=%.3f ms p99=%.3f ms; cpu p50=%.3f ms p90=%.3f ms; %s%n",
+            ef, k, found / (double) (queries * k), lat[queries / 2] / 1e6, lat[(int) (queries * 0.90)] / 1e6,
+            lat[(int) (queries * 0.99)] / 1e6, cpu[queries / 2] / 1e6, cpu[(int) (queries * 0.90)] / 1e6, load());
       }
     } finally {
       if (tempDir) deleteTree(dir);
     }
+  }
+
+  /** The 1-minute load average (as {@code uptime} shows it) and the core count: latencies depend on both. */
+  static String load() {
+    var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    return String.format("load average %.2f on %d cores", os.getSystemLoadAverage(), os.getAvailableProcessors());
   }
 
   private static void checkExact(float[][] data, float[] q, int k, Set<String> got) {

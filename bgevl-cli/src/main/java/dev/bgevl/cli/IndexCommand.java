@@ -45,8 +45,18 @@ final class IndexCommand implements Callable<Integer> {
   int batchSize;
 
   @Option(names = "--quantized",
-      description = "New index only: store int8-quantized HNSW vectors (smaller, faster) and re-score the top candidates exactly.")
+      description = "New index only: same as --quantization int8 (kept for scripts; the default is already quantized).")
   boolean quantized;
+
+  @Option(names = "--quantization", paramLabel = "Q",
+      description = "New index only: the codes the search scans before re-scoring its top candidates with the float32 "
+          + "vectors: int8, int7, int4, bit2, bit1, or none (float32 only; HNSW only). Default: int4 (flat), none (hnsw).")
+  String quantization;
+
+  @Option(names = "--graph", paramLabel = "G",
+      description = "New index only: flat (every code scored, exact up to the re-scored candidates; the default) or hnsw "
+          + "(a Lucene HNSW graph, M=32, beam 200: sub-linear, for millions of items; recall set by --candidates).")
+  String graph;
 
   @Option(names = "--quiet", description = "No progress bar on stderr.")
   boolean quiet;
@@ -64,11 +74,22 @@ final class IndexCommand implements Callable<Integer> {
     Path modelDir = ModelLocator.resolve(spec);
     String recorded = Files.isDirectory(Path.of(spec)) ? modelDir.toAbsolutePath().normalize().toString() : spec;
     try (EmbeddingModel m = EmbeddingModel.load(modelDir, BgeVl.Options.defaults().withMaxBatch(Math.min(batchSize, 32)));
-         VectorIndex idx = VectorIndex.openOrCreate(index, recorded, m.modelId(), m.dim(), VectorIndex.Options.DEFAULT.withQuantized(quantized))) {
+         VectorIndex idx = VectorIndex.openOrCreate(index, recorded, m.modelId(), m.dim(), options())) {
       Ingester.Summary s = new Ingester(idx, new BgeVlEmbedder(m), new Ingester.Options(batchSize, quiet ? null : System.err)).run(inputs);
       printSummary(s, idx.size());
     }
     return 0;
+  }
+
+  private VectorIndex.Options options() {
+    if (quantized && quantization != null && !"int8".equals(quantization)) {
+      throw new BgeVlException("--quantized means --quantization int8; it contradicts --quantization " + quantization);
+    }
+    VectorIndex.Graph g = graph != null ? VectorIndex.Graph.parse(graph) : VectorIndex.Options.DEFAULT.graph();
+    VectorIndex.Options base = g == VectorIndex.Graph.HNSW ? VectorIndex.Options.HNSW_FLOAT32 : VectorIndex.Options.DEFAULT;
+    VectorIndex.Quantization q = quantization != null ? VectorIndex.Quantization.parse(quantization)
+        : quantized ? VectorIndex.Quantization.INT8 : base.quantization();
+    return base.withQuantization(q);
   }
 
   static void printSummary(Ingester.Summary s, int size) {

@@ -110,6 +110,33 @@ class SearchCommandsTest {
   }
 
   @Test
+  void theIndexLayoutIsChosenAtCreationAndRecorded() throws Exception {
+    assertEquals("flat", JSON.readTree(index.resolve("bgevl-index.json").toFile()).get("graph").asText());
+    assertEquals("int4", JSON.readTree(index.resolve("bgevl-index.json").toFile()).get("quantization").asText());
+    Path hnsw = tmp.resolve("hnsw.idx");
+    CliRunner.Result r = CliRunner.run("index", "--model", model(), "--index", hnsw.toString(), "--graph", "hnsw", "--quiet", CORPUS.toString());
+    assertEquals(0, r.exit(), r.err());
+    JsonNode meta = JSON.readTree(hnsw.resolve("bgevl-index.json").toFile());
+    assertEquals("hnsw", meta.get("graph").asText());
+    assertEquals("none", meta.get("quantization").asText());
+    assertEquals(32, meta.get("maxConn").asInt());
+    // the same top hits as the default index: 11 items, all re-scored or all visited
+    JsonNode flatHits = search("--text", "a dog", "--k", "3");
+    String[] all = {"search", "--index", hnsw.toString(), "--json", "--text", "a dog", "--k", "3"};
+    JsonNode hnswHits = JSON.readTree(CliRunner.run(all).out());
+    assertEquals(3, hnswHits.get("results").size());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(flatHits.get("results").get(i).get("id").asText(), hnswHits.get("results").get(i).get("id").asText());
+      assertEquals(flatHits.get("results").get(i).get("score").asDouble(), hnswHits.get("results").get(i).get("score").asDouble(), 1e-5);
+    }
+    assertOneLineError(CliRunner.run("index", "--model", model(), "--index", tmp.resolve("bad.idx").toString(), "--quantization", "int3",
+        CORPUS.toString()), "quantization must be one of none, int8, int7, int4, bit2, bit1; got 'int3'");
+    assertOneLineError(CliRunner.run("index", "--model", model(), "--index", tmp.resolve("bad.idx").toString(), "--graph", "flat",
+        "--quantization", "none", CORPUS.toString()),
+        "a flat index needs a quantization (int8, int7, int4, bit2 or bit1); float32 brute force is the --exact search");
+  }
+
+  @Test
   void badFilterMissingIndexAndModelMismatchAreOneLine() {
     assertOneLineError(CliRunner.run("search", "--index", index.toString(), "--text", "x", "--filter", "color = \"red\" AND"),
         "bad filter at column 18: expected a field name, NOT or '(', found end of expression in: color = \"red\" AND");

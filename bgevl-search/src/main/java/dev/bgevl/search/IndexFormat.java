@@ -1,5 +1,7 @@
 package dev.bgevl.search;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.bgevl.BgeVlException;
@@ -17,15 +19,20 @@ import java.nio.file.StandardCopyOption;
  * DIR/
  *   bgevl-index.json   the index's identity, written once when the index is created (temp file +
  *                      atomic rename, so it is either absent or complete):
- *                        {"format": "bgevl-index", "version": 1, "model": "BAAI/BGE-VL-base",
+ *                        {"format": "bgevl-index", "version": 2, "model": "BAAI/BGE-VL-base",
  *                         "modelId": "...", "dim": 512, "normalized": true,
- *                         "similarity": "DOT_PRODUCT", "quantization": "none" | "int8",
+ *                         "similarity": "DOT_PRODUCT",
+ *                         "quantization": "none" | "int8" | "int7" | "int4" | "bit2" | "bit1",
+ *                         "graph": "flat" | "hnsw", "maxConn": 32, "beamWidth": 200 (hnsw only),
  *                         "created": "2026-11-27T00:00:00Z"}
- *   lucene/            a plain Apache Lucene 10 index (default codec; the vector field uses
- *                      Lucene99HnswVectorsFormat, or Lucene104HnswScalarQuantizedVectorsFormat when
- *                      quantization is "int8", which keeps the float32 vectors beside the quantized
- *                      ones so the top candidates can be re-scored exactly). Every commit is atomic:
- *                      a reader sees the last complete commit, never a partial batch.
+ *                      Version 1 had no graph, maxConn or beamWidth: it is HNSW, M=32, beam 200.
+ *   lucene/            a plain Apache Lucene 10 index (default codec). The vector field's format:
+ *                      flat + codes: Lucene104ScalarQuantizedVectorsFormat (no graph; a search
+ *                      scores every code); hnsw + none: Lucene99HnswVectorsFormat; hnsw + codes:
+ *                      Lucene104HnswScalarQuantizedVectorsFormat. The quantized formats keep the
+ *                      float32 vectors beside the codes, so the top candidates are re-scored
+ *                      exactly. Every commit is atomic: a reader sees the last complete commit,
+ *                      never a partial batch.
  * </pre>
  *
  * <p>One Lucene document per indexed item:
@@ -52,7 +59,7 @@ import java.nio.file.StandardCopyOption;
  */
 public final class IndexFormat {
   public static final String FORMAT_NAME = "bgevl-index";
-  public static final int VERSION_CURRENT = 1;
+  public static final int VERSION_CURRENT = 2;
   public static final String META_FILE = "bgevl-index.json";
   public static final String LUCENE_DIR = "lucene";
 
@@ -69,27 +76,37 @@ public final class IndexFormat {
   public static final String KEYWORD_PREFIX = "m.";
   public static final String NUMERIC_PREFIX = "n.";
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES); // a newer version's fields: the version check speaks
 
   private IndexFormat() {}
 
-  /** The identity of an index: which model made its vectors and how they are stored. */
+  /**
+   * The identity of an index: which model made its vectors and how they are stored. {@code graph},
+   * {@code maxConn} and {@code beamWidth} are absent (null) in version-1 indexes, which are HNSW
+   * with M=32 and beam width 200.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Meta(String format, int version, String model, String modelId, int dim, boolean normalized,
-                     String similarity, String quantization, String created) {
+                     String similarity, String quantization, String graph, Integer maxConn, Integer beamWidth,
+                     String created) {
     public Meta {
       if (dim <= 0) throw new IllegalArgumentException("dim must be positive, got " + dim);
-      if (!"none".equals(quantization) && !"int8".equals(quantization)) {
-        throw new IllegalArgumentException("quantization must be none or int8, got " + quantization);
-      }
+      if (quantization == null) quantization = "none";
+      VectorIndex.Quantization.parse(quantization);
+      if (graph == null) graph = "hnsw";
+      VectorIndex.Graph.parse(graph);
     }
 
-    public static Meta create(String model, String modelId, int dim, boolean quantized) {
+    public static Meta create(String model, String modelId, int dim, VectorIndex.Options o) {
       return new Meta(FORMAT_NAME, VERSION_CURRENT, model, modelId, dim, true, "DOT_PRODUCT",
-          quantized ? "int8" : "none", java.time.Instant.now().toString());
+          o.quantization().id(), o.graph().id(), o.graph() == VectorIndex.Graph.HNSW ? o.maxConn() : null,
+          o.graph() == VectorIndex.Graph.HNSW ? o.beamWidth() : null, java.time.Instant.now().toString());
     }
 
+    /** True when the approximate search runs on quantized codes (and re-scores with float32). */
     public boolean quantized() {
-      return "int8".equals(quantization);
+      return !"none".equals(quantization);
     }
   }
 

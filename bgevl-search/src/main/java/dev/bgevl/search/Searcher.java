@@ -13,7 +13,6 @@ import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
-import org.apache.lucene.search.RescoreTopNQuery;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.ScoreMode;
 import org.apache.lucene.search.Scorer;
@@ -28,7 +27,10 @@ import org.apache.lucene.util.VectorUtil;
  * Lucene searcher and releases it afterwards.
  */
 public final class Searcher {
-  /** Quantized indexes fetch this many times k candidates and re-score them with the float vectors. */
+  /**
+   * Quantized indexes take the best max(RESCORE_OVERSAMPLE * k, candidates) by their codes (through
+   * the HNSW graph, or every code for a flat index) and re-score them with the float32 vectors.
+   */
   public static final int RESCORE_OVERSAMPLE = 4;
 
   @FunctionalInterface
@@ -71,7 +73,7 @@ public final class Searcher {
       List<Hit> hits = new ArrayList<>(top.length);
       StoredFields sf = s.storedFields();
       for (ScoreDoc sd : top) {
-        float cos = q.exact() ? sd.score : 2f * sd.score - 1f;
+        float cos = sd.score;
         if (cos < q.minScore()) continue;
         Document d = sf.document(sd.doc);
         hits.add(new Hit(d.get(IndexFormat.ID), d.get(IndexFormat.PATH), d.get(IndexFormat.TEXT), d.get(IndexFormat.KIND),
@@ -82,15 +84,38 @@ public final class Searcher {
     });
   }
 
+  /** The approximate search; scores are cosines. */
   private ScoreDoc[] approximate(IndexSearcher s, Query q) throws IOException {
-    org.apache.lucene.search.Query knn = new KnnFloatVectorQuery(IndexFormat.VECTOR, q.vector(), q.candidates(), q.filter());
-    if (index.meta().quantized()) {
-      int n = Math.max(q.k() * RESCORE_OVERSAMPLE, q.candidates());
-      knn = RescoreTopNQuery.createFullPrecisionRescorerQuery(
-          new KnnFloatVectorQuery(IndexFormat.VECTOR, q.vector(), n, q.filter()), q.vector(), IndexFormat.VECTOR, q.k());
+    if (!index.meta().quantized()) {
+      TopDocs td = s.search(new KnnFloatVectorQuery(IndexFormat.VECTOR, q.vector(), q.candidates(), q.filter()), q.k());
+      for (ScoreDoc sd : td.scoreDocs) sd.score = 2f * sd.score - 1f; // Lucene's DOT_PRODUCT score is (1 + cos) / 2
+      return td.scoreDocs;
     }
-    TopDocs td = s.search(knn, q.k());
-    return td.scoreDocs;
+    // Quantized: the n best by the codes (HNSW or a scan of every code), re-scored with the float32 vectors.
+    int n = Math.max(q.k() * RESCORE_OVERSAMPLE, q.candidates());
+    ScoreDoc[] cand = s.search(new KnnFloatVectorQuery(IndexFormat.VECTOR, q.vector(), n, q.filter()), n).scoreDocs;
+    java.util.Arrays.sort(cand, (a, b) -> Integer.compare(a.doc, b.doc));
+    List<LeafReaderContext> leaves = s.getIndexReader().leaves();
+    int leafOrd = -1;
+    LeafReaderContext leaf = null;
+    FloatVectorValues vv = null;
+    KnnVectorValues.DocIndexIterator it = null;
+    for (ScoreDoc sd : cand) {
+      int ord = org.apache.lucene.index.ReaderUtil.subIndex(sd.doc, leaves);
+      if (ord != leafOrd) {
+        leafOrd = ord;
+        leaf = leaves.get(ord);
+        vv = leaf.reader().getFloatVectorValues(IndexFormat.VECTOR);
+        it = vv.iterator();
+      }
+      int target = sd.doc - leaf.docBase;
+      if (it.docID() > target || it.advance(target) != target) {
+        throw new IllegalStateException("doc " + sd.doc + " has no vector"); // candidates come from the vector field
+      }
+      sd.score = VectorUtil.dotProduct(q.vector(), vv.vectorValue(it.index()));
+    }
+    java.util.Arrays.sort(cand, (a, b) -> a.score != b.score ? Float.compare(b.score, a.score) : Integer.compare(a.doc, b.doc));
+    return cand.length <= q.k() ? cand : java.util.Arrays.copyOf(cand, q.k());
   }
 
   /** Brute force: the dot product against every live (and filter-matching) stored float vector. */

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene104.Lucene104Codec;
 import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;
+import org.apache.lucene.codecs.lucene104.Lucene104ScalarQuantizedVectorsFormat;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.DoublePoint;
@@ -37,6 +38,7 @@ import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
+import org.apache.lucene.util.quantization.QuantizedByteVectorValues;
 
 /**
  * A persistent vector index on disk (layout in {@link IndexFormat}). Thread-safe: writes go through
@@ -47,18 +49,108 @@ import org.apache.lucene.store.LockObtainFailedException;
 public final class VectorIndex implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  /** HNSW and storage choices, fixed when the index is created (quantization) or per writer (graph). */
-  public record Options(boolean quantized, int maxConn, int beamWidth) {
-    /** M = 32 and beam 200: recall@10 >= 0.98 on 512-d random unit vectors with the default search width. */
-    public static final Options DEFAULT = new Options(false, 32, 200);
+  /**
+   * How the vectors are stored for the approximate search, fixed when the index is created. The
+   * float32 vectors are always kept: quantized indexes search the quantized codes (Lucene's
+   * optimized scalar quantization) and re-score the top candidates with the float32 vectors.
+   */
+  public enum Quantization {
+    /** float32 only. */
+    NONE("none", null),
+    /** 8 bits per dimension. */
+    INT8("int8", QuantizedByteVectorValues.ScalarEncoding.UNSIGNED_BYTE),
+    /** 7 bits per dimension. */
+    INT7("int7", QuantizedByteVectorValues.ScalarEncoding.SEVEN_BIT),
+    /** 4 bits per dimension. */
+    INT4("int4", QuantizedByteVectorValues.ScalarEncoding.PACKED_NIBBLE),
+    /** 2 bits per dimension (the query side is quantized to 4 bits). */
+    BIT2("bit2", QuantizedByteVectorValues.ScalarEncoding.DIBIT_QUERY_NIBBLE),
+    /** 1 bit per dimension (the query side is quantized to 4 bits). */
+    BIT1("bit1", QuantizedByteVectorValues.ScalarEncoding.SINGLE_BIT_QUERY_NIBBLE);
 
-    public Options {
-      if (maxConn < 2 || maxConn > 512) throw new IllegalArgumentException("maxConn must be in [2, 512], got " + maxConn);
-      if (beamWidth < 1 || beamWidth > 3200) throw new IllegalArgumentException("beamWidth must be in [1, 3200], got " + beamWidth);
+    private final String id;
+    private final QuantizedByteVectorValues.ScalarEncoding encoding;
+
+    Quantization(String id, QuantizedByteVectorValues.ScalarEncoding encoding) {
+      this.id = id;
+      this.encoding = encoding;
     }
 
-    public Options withQuantized(boolean q) {
-      return new Options(q, maxConn, beamWidth);
+    /** The name used in bgevl-index.json and on the command line. */
+    public String id() {
+      return id;
+    }
+
+    public static Quantization parse(String s) {
+      for (Quantization q : values()) if (q.id.equals(s)) return q;
+      throw new BgeVlException("quantization must be one of none, int8, int7, int4, bit2, bit1; got '" + s + "'");
+    }
+  }
+
+  /** The search structure over the (quantized) vectors, fixed when the index is created. */
+  public enum Graph {
+    /** A Lucene HNSW graph: sub-linear search, recall set by the search width (efSearch). */
+    HNSW("hnsw"),
+    /** No graph: every quantized vector is scored (linear, but cheap per vector), the top candidates re-scored. */
+    FLAT("flat");
+
+    private final String id;
+
+    Graph(String id) {
+      this.id = id;
+    }
+
+    public String id() {
+      return id;
+    }
+
+    public static Graph parse(String s) {
+      for (Graph g : values()) if (g.id.equals(s)) return g;
+      throw new BgeVlException("graph must be hnsw or flat, got '" + s + "'");
+    }
+  }
+
+  /**
+   * Storage and graph choices, fixed when the index is created (recorded in bgevl-index.json).
+   * {@code maxConn} (M) and {@code beamWidth} only matter for {@link Graph#HNSW}.
+   */
+  public record Options(Quantization quantization, Graph graph, int maxConn, int beamWidth) {
+    /**
+     * Flat int4 codes, the top candidates re-scored with float32: recall@10 0.996-1.000 on 100k random
+     * 512-d unit vectors, where HNSW (any M, beam or quantization tried) needs a search slower than
+     * brute force for 0.98 (docs/SEARCH.md has the measured frontier).
+     */
+    public static final Options DEFAULT = new Options(Quantization.INT4, Graph.FLAT, 32, 200);
+
+    /** The HNSW graph over float32 vectors (the default before index format version 2). */
+    public static final Options HNSW_FLOAT32 = new Options(Quantization.NONE, Graph.HNSW, 32, 200);
+
+    public Options {
+      java.util.Objects.requireNonNull(quantization, "quantization");
+      java.util.Objects.requireNonNull(graph, "graph");
+      if (maxConn < 2 || maxConn > 512) throw new BgeVlException("HNSW M (max connections) must be in [2, 512], got " + maxConn);
+      if (beamWidth < 1 || beamWidth > 3200) throw new BgeVlException("HNSW beam width must be in [1, 3200], got " + beamWidth);
+      if (graph == Graph.FLAT && quantization == Quantization.NONE) {
+        throw new BgeVlException("a flat index needs a quantization (int8, int7, int4, bit2 or bit1); float32 brute force is the --exact search");
+      }
+    }
+
+    public Options withQuantization(Quantization q) {
+      return new Options(q, graph, maxConn, beamWidth);
+    }
+
+    public Options withGraph(Graph g) {
+      return new Options(quantization, g, maxConn, beamWidth);
+    }
+
+    public Options withHnsw(int m, int beam) {
+      return new Options(quantization, graph, m, beam);
+    }
+
+    /** The options an existing index was created with (indexes from before they were recorded: HNSW, M=32, beam 200). */
+    static Options of(IndexFormat.Meta meta) {
+      return new Options(Quantization.parse(meta.quantization()), Graph.parse(meta.graph()),
+          meta.maxConn() == null ? 32 : meta.maxConn(), meta.beamWidth() == null ? 200 : meta.beamWidth());
     }
   }
 
@@ -91,10 +183,10 @@ public final class VectorIndex implements AutoCloseable {
     if (Files.exists(dir.resolve(IndexFormat.META_FILE))) {
       meta = IndexFormat.readMeta(dir);
       checkModel(dir, meta, modelId, dim);
-      options = options.withQuantized(meta.quantized());
+      options = Options.of(meta);
     } else {
       if (Files.isRegularFile(dir)) throw new BgeVlException("index " + dir + " is a file, not a folder");
-      meta = IndexFormat.Meta.create(model, modelId, dim, options.quantized());
+      meta = IndexFormat.Meta.create(model, modelId, dim, options);
       IndexFormat.writeMeta(dir, meta);
     }
     try {
@@ -111,7 +203,7 @@ public final class VectorIndex implements AutoCloseable {
     if (!Files.isDirectory(dir)) throw new BgeVlException("no index at " + dir + " (no such folder): create it with 'bgevl index --index " + dir + " PATH...'");
     IndexFormat.Meta meta = IndexFormat.readMeta(dir);
     try {
-      return new VectorIndex(dir, meta, Options.DEFAULT.withQuantized(meta.quantized()));
+      return new VectorIndex(dir, meta, Options.of(meta));
     } catch (IOException e) {
       throw new BgeVlException("index " + dir + ": cannot open: " + IndexFormat.oneLine(e));
     }
@@ -133,6 +225,11 @@ public final class VectorIndex implements AutoCloseable {
     return meta;
   }
 
+  /** The storage and graph options this index was created with. */
+  public Options options() {
+    return options;
+  }
+
   public Path dir() {
     return dir;
   }
@@ -145,11 +242,7 @@ public final class VectorIndex implements AutoCloseable {
       t.setDaemon(true);
       return t;
     }) : null;
-    KnnVectorsFormat format = options.quantized()
-        ? new Lucene104HnswScalarQuantizedVectorsFormat(
-            org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncoding.UNSIGNED_BYTE,
-            options.maxConn(), options.beamWidth(), workers, mergePool)
-        : new Lucene99HnswVectorsFormat(options.maxConn(), options.beamWidth(), workers, mergePool);
+    KnnVectorsFormat format = vectorsFormat(options, workers, mergePool);
     KnnVectorsFormat wide = new MaxDimensions(format, MAX_DIMENSIONS);
     IndexWriterConfig cfg = new IndexWriterConfig();
     cfg.setCodec(new Lucene104Codec() {
@@ -168,6 +261,13 @@ public final class VectorIndex implements AutoCloseable {
     }
     manager = new SearcherManager(writer, null);
     searcher = new Searcher(this, manager);
+  }
+
+  /** The Lucene vectors format of these options (see {@link IndexFormat}). */
+  static KnnVectorsFormat vectorsFormat(Options o, int workers, java.util.concurrent.ExecutorService pool) {
+    if (o.quantization() == Quantization.NONE) return new Lucene99HnswVectorsFormat(o.maxConn(), o.beamWidth(), workers, pool);
+    if (o.graph() == Graph.FLAT) return new Lucene104ScalarQuantizedVectorsFormat(o.quantization().encoding);
+    return new Lucene104HnswScalarQuantizedVectorsFormat(o.quantization().encoding, o.maxConn(), o.beamWidth(), workers, pool);
   }
 
   /** Largest embedding accepted: BGE-VL-MLLM's 4096 (Lucene's formats stop at 1024 by default). */

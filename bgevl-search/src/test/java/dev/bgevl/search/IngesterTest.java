@@ -208,7 +208,7 @@ class IngesterTest {
   @Test
   void quantizedIndexRescoresWithTheFloatVectors(@TempDir Path tmp) {
     java.util.Random r = new java.util.Random(3);
-    try (VectorIndex idx = VectorIndex.openOrCreate(tmp.resolve("q"), "m", "m", 64, VectorIndex.Options.DEFAULT.withQuantized(true))) {
+    try (VectorIndex idx = VectorIndex.openOrCreate(tmp.resolve("q"), "m", "m", 64, VectorIndex.Options.HNSW_FLOAT32.withQuantization(VectorIndex.Quantization.INT8))) {
       for (int i = 0; i < 500; i++) idx.upsert(new IndexedDoc("v" + i, null, "t" + i, "text", "s", null, 0, 0, java.util.Map.of(), Vectors.unit(r, 64)));
       idx.commit();
       assertTrue(idx.meta().quantized());
