@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Rewrites the GEMM micro-kernels (kernel6 .. kernel1) in VectorKernels.java.
+"""Rewrites the GEMM micro-kernels in VectorKernels.java: kernel6 for fp32 weights (fewer rows go
+through it on a padded tile, see VectorKernels.fewRows), kernel6 .. kernel1 for BF16 and F16.
 
 Usage: python3 tools/gen_gemm_kernels.py bgevl-core/src/main/java/dev/bgevl/tensor/VectorKernels.java
 The kernels are written out per row count so every accumulator is a Java local the JIT keeps
@@ -87,5 +88,5 @@ f=sys.argv[1]
 s=open(f).read()
 a=s.index('  /**\n   * 6 rows × 2 vectors')
 b=s.index('  /** The activation of y[off, off + n) in place')
-s=s[:a]+"\n\n".join(kernel(m, f) for f in ("", "bf16", "f16") for m in (6,5,4,3,2,1))+"\n\n"+s[b:]
+s=s[:a]+"\n\n".join(kernel(m, f) for f in ("", "bf16", "f16") for m in ((6,) if f == "" else (6,5,4,3,2,1)))+"\n\n"+s[b:]
 open(f,'w').write(s)

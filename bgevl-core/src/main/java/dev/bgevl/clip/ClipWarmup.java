@@ -18,7 +18,7 @@ import java.util.EnumSet;
  */
 final class ClipWarmup {
   /** Longest the warm-up may run (it stops earlier once the forward time settles). */
-  private static final long MAX_NANOS = 3_000_000_000L;
+  private static final long MAX_NANOS = 1_500_000_000L;
 
   private ClipWarmup() {}
 

@@ -61,6 +61,9 @@ final class VectorKernels implements Kernels {
 
   // ---------------------------------------------------------------------------------- GEMM
 
+  /** Row counts up to this use panel-major order in {@link #drive} (see there). */
+  private static final int FEW_ROWS = Integer.getInteger("bgevl.fewRows", 24);
+
   @Override
   public void gemm(float[] x, int k, float[] packed, int pw, int n, float[] bias, float[] y,
       Activation act, boolean add, int rowStart, int rowEnd, int panelStart, int panelEnd) {
@@ -85,10 +88,18 @@ final class VectorKernels implements Kernels {
   private static void drive(float[] x, int k, float[] w32, short[] w16, WeightFormat format,
       int n, float[] bias, float[] y, Activation act, boolean add, int rowStart, int rowEnd,
       int panelStart, int panelEnd) {
+    if (format == WeightFormat.F32 && rowEnd < 6) {
+      fewRows(x, k, w32, n, bias, y, act, add, rowStart, rowEnd, panelStart, panelEnd);
+      return;
+    }
     // 16-bit weights with more than one row tile: widen the panel group to fp32 once (exact) and
     // run the fp32 kernels, so the conversion is paid once per group instead of once per tile.
     boolean widen = format != WeightFormat.F32 && rowEnd - rowStart > 6;
-    int group = Math.max(1, PANEL_BYTES_BUDGET / (k * NR * (widen ? 4 : format.bytes())));
+    // Few rows (a text query): each panel's weights are used by at most a few tiles, so stream the
+    // panels one at a time with all tiles on each (the panel is still in L1/L2 for the next tile,
+    // and memory keeps streaming while they compute) instead of sweeping a whole group per tile.
+    int group = rowEnd - rowStart <= FEW_ROWS ? 1
+        : Math.max(1, PANEL_BYTES_BUDGET / (k * NR * (widen ? 4 : format.bytes())));
     float[] wide = null;
     if (widen) {
       wide = WIDE.get();
@@ -121,16 +132,8 @@ final class VectorKernels implements Kernels {
           int wo = (p - panelBase) * k * NR;
           int col = p * NR;
           switch (kernelFormat) {
-            case F32 -> {
-              switch (mr) {
-                case 6 -> kernel6(x, xo, k, w32, wo, y, yo, n, col, bias, act, add, skip);
-                case 5 -> kernel5(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
-                case 4 -> kernel4(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
-                case 3 -> kernel3(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
-                case 2 -> kernel2(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
-                default -> kernel1(x, xo, k, w32, wo, y, yo, n, col, bias, act, add);
-              }
-            }
+            // fp32 always has 6 rows here (fewer are padded by fewRows)
+            case F32 -> kernel6(x, xo, k, w32, wo, y, yo, n, col, bias, act, add, skip);
             case BF16 -> {
               switch (mr) {
                 case 6 -> kernel6BF16(x, xo, k, w16, wo, y, yo, n, col, bias, act, add, skip);
@@ -155,6 +158,45 @@ final class VectorKernels implements Kernels {
         }
         i += Math.min(6, left);
       }
+    }
+  }
+
+  /** Per-thread 6-row copies of x and y for {@link #fewRows}. */
+  private static final ThreadLocal<float[][]> FEW = ThreadLocal.withInitial(() -> new float[2][0]);
+
+  /**
+   * Fewer than 6 rows in all (a single pooled row, a batch of 1 to 5): the rows are copied to the
+   * bottom of a 6-row scratch tile and the 6-row kernel runs on it, storing only those rows (same
+   * fma chains, same bits as a dedicated smaller kernel). The scratch rows above are zeros and are
+   * never stored. One fp32 kernel then serves every row count, so the JIT has one kernel to compile
+   * instead of six. The extra multiply-adds are free here: a handful of rows is bound by streaming
+   * the weights from memory, not by arithmetic.
+   */
+  private static void fewRows(float[] x, int k, float[] w, int n, float[] bias, float[] y,
+      Activation act, boolean add, int rowStart, int rowEnd, int panelStart, int panelEnd) {
+    int pad = 6 - rowEnd;
+    float[][] t = FEW.get();
+    if (t[0].length < 6 * k) {
+      t[0] = new float[6 * k];
+    }
+    if (t[1].length < 6 * n) {
+      t[1] = new float[6 * n];
+    }
+    float[] xt = t[0];
+    float[] yt = t[1];
+    java.util.Arrays.fill(xt, 0, pad * k, 0f);
+    System.arraycopy(x, 0, xt, pad * k, rowEnd * k);
+    int c0 = panelStart * NR;
+    int c1 = Math.min(n, panelEnd * NR);
+    if (add) {
+      for (int r = rowStart; r < rowEnd; r++) {
+        System.arraycopy(y, r * n + c0, yt, (pad + r) * n + c0, c1 - c0);
+      }
+    }
+    drive(xt, k, w, null, WeightFormat.F32, n, bias, yt, act, add, pad + rowStart, 6, panelStart,
+        panelEnd);
+    for (int r = rowStart; r < rowEnd; r++) {
+      System.arraycopy(yt, (pad + r) * n + c0, y, r * n + c0, c1 - c0);
     }
   }
 
@@ -370,476 +412,6 @@ final class VectorKernels implements Kernels {
       if (skip <= 3) activateRow(y, yo + 3 * n + col, cols, act);
       if (skip <= 4) activateRow(y, yo + 4 * n + col, cols, act);
       activateRow(y, yo + 5 * n + col, cols, act);
-    }
-  }
-
-  /** 5 rows × 2 vectors of panel columns, the whole K in registers. */
-  private static void kernel5(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
-      int col, float[] bias, Activation act, boolean add) {
-    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
-    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
-    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
-    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
-    FloatVector c40 = FloatVector.zero(F), c41 = FloatVector.zero(F);
-    int x0 = xo + 0 * k;
-    int x1 = xo + 1 * k;
-    int x2 = xo + 2 * k;
-    int x3 = xo + 3 * k;
-    int x4 = xo + 4 * k;
-    for (int kk = 0; kk < k; kk++, wo += NR) {
-      FloatVector b0 = FloatVector.fromArray(F, w, wo);
-      FloatVector b1 = FloatVector.fromArray(F, w, wo + L);
-      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
-      c00 = a0.fma(b0, c00);
-      c01 = a0.fma(b1, c01);
-      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
-      c10 = a1.fma(b0, c10);
-      c11 = a1.fma(b1, c11);
-      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
-      c20 = a2.fma(b0, c20);
-      c21 = a2.fma(b1, c21);
-      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
-      c30 = a3.fma(b0, c30);
-      c31 = a3.fma(b1, c31);
-      FloatVector a4 = FloatVector.broadcast(F, x[x4 + kk]);
-      c40 = a4.fma(b0, c40);
-      c41 = a4.fma(b1, c41);
-    }
-    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
-    if (col + NR <= n) {
-      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
-      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
-      int y0 = yo + 0 * n + col;
-      c00 = c00.add(d0);
-      c01 = c01.add(d1);
-      if (add) {
-        c00 = FloatVector.fromArray(F, y, y0).add(c00);
-        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
-      }
-      c00.intoArray(y, y0);
-      c01.intoArray(y, y0 + L);
-      int y1 = yo + 1 * n + col;
-      c10 = c10.add(d0);
-      c11 = c11.add(d1);
-      if (add) {
-        c10 = FloatVector.fromArray(F, y, y1).add(c10);
-        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
-      }
-      c10.intoArray(y, y1);
-      c11.intoArray(y, y1 + L);
-      int y2 = yo + 2 * n + col;
-      c20 = c20.add(d0);
-      c21 = c21.add(d1);
-      if (add) {
-        c20 = FloatVector.fromArray(F, y, y2).add(c20);
-        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
-      }
-      c20.intoArray(y, y2);
-      c21.intoArray(y, y2 + L);
-      int y3 = yo + 3 * n + col;
-      c30 = c30.add(d0);
-      c31 = c31.add(d1);
-      if (add) {
-        c30 = FloatVector.fromArray(F, y, y3).add(c30);
-        c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
-      }
-      c30.intoArray(y, y3);
-      c31.intoArray(y, y3 + L);
-      int y4 = yo + 4 * n + col;
-      c40 = c40.add(d0);
-      c41 = c41.add(d1);
-      if (add) {
-        c40 = FloatVector.fromArray(F, y, y4).add(c40);
-        c41 = FloatVector.fromArray(F, y, y4 + L).add(c41);
-      }
-      c40.intoArray(y, y4);
-      c41.intoArray(y, y4 + L);
-    } else {
-      VectorMask<Float> m0 = F.indexInRange(col, n);
-      VectorMask<Float> m1 = F.indexInRange(col + L, n);
-      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
-      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
-      int y0 = yo + 0 * n + col;
-      c00 = c00.add(d0);
-      c01 = c01.add(d1);
-      if (add) {
-        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
-        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
-      }
-      c00.intoArray(y, y0, m0);
-      c01.intoArray(y, y0 + L, m1);
-      int y1 = yo + 1 * n + col;
-      c10 = c10.add(d0);
-      c11 = c11.add(d1);
-      if (add) {
-        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
-        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
-      }
-      c10.intoArray(y, y1, m0);
-      c11.intoArray(y, y1 + L, m1);
-      int y2 = yo + 2 * n + col;
-      c20 = c20.add(d0);
-      c21 = c21.add(d1);
-      if (add) {
-        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
-        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
-      }
-      c20.intoArray(y, y2, m0);
-      c21.intoArray(y, y2 + L, m1);
-      int y3 = yo + 3 * n + col;
-      c30 = c30.add(d0);
-      c31 = c31.add(d1);
-      if (add) {
-        c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
-        c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
-      }
-      c30.intoArray(y, y3, m0);
-      c31.intoArray(y, y3 + L, m1);
-      int y4 = yo + 4 * n + col;
-      c40 = c40.add(d0);
-      c41 = c41.add(d1);
-      if (add) {
-        c40 = FloatVector.fromArray(F, y, y4, m0).add(c40);
-        c41 = FloatVector.fromArray(F, y, y4 + L, m1).add(c41);
-      }
-      c40.intoArray(y, y4, m0);
-      c41.intoArray(y, y4 + L, m1);
-    }
-    if (act != Activation.NONE && !add) {
-      int cols = Math.min(NR, n - col);
-      activateRow(y, yo + 0 * n + col, cols, act);
-      activateRow(y, yo + 1 * n + col, cols, act);
-      activateRow(y, yo + 2 * n + col, cols, act);
-      activateRow(y, yo + 3 * n + col, cols, act);
-      activateRow(y, yo + 4 * n + col, cols, act);
-    }
-  }
-
-  /** 4 rows × 2 vectors of panel columns, the whole K in registers. */
-  private static void kernel4(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
-      int col, float[] bias, Activation act, boolean add) {
-    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
-    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
-    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
-    FloatVector c30 = FloatVector.zero(F), c31 = FloatVector.zero(F);
-    int x0 = xo + 0 * k;
-    int x1 = xo + 1 * k;
-    int x2 = xo + 2 * k;
-    int x3 = xo + 3 * k;
-    for (int kk = 0; kk < k; kk++, wo += NR) {
-      FloatVector b0 = FloatVector.fromArray(F, w, wo);
-      FloatVector b1 = FloatVector.fromArray(F, w, wo + L);
-      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
-      c00 = a0.fma(b0, c00);
-      c01 = a0.fma(b1, c01);
-      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
-      c10 = a1.fma(b0, c10);
-      c11 = a1.fma(b1, c11);
-      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
-      c20 = a2.fma(b0, c20);
-      c21 = a2.fma(b1, c21);
-      FloatVector a3 = FloatVector.broadcast(F, x[x3 + kk]);
-      c30 = a3.fma(b0, c30);
-      c31 = a3.fma(b1, c31);
-    }
-    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
-    if (col + NR <= n) {
-      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
-      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
-      int y0 = yo + 0 * n + col;
-      c00 = c00.add(d0);
-      c01 = c01.add(d1);
-      if (add) {
-        c00 = FloatVector.fromArray(F, y, y0).add(c00);
-        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
-      }
-      c00.intoArray(y, y0);
-      c01.intoArray(y, y0 + L);
-      int y1 = yo + 1 * n + col;
-      c10 = c10.add(d0);
-      c11 = c11.add(d1);
-      if (add) {
-        c10 = FloatVector.fromArray(F, y, y1).add(c10);
-        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
-      }
-      c10.intoArray(y, y1);
-      c11.intoArray(y, y1 + L);
-      int y2 = yo + 2 * n + col;
-      c20 = c20.add(d0);
-      c21 = c21.add(d1);
-      if (add) {
-        c20 = FloatVector.fromArray(F, y, y2).add(c20);
-        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
-      }
-      c20.intoArray(y, y2);
-      c21.intoArray(y, y2 + L);
-      int y3 = yo + 3 * n + col;
-      c30 = c30.add(d0);
-      c31 = c31.add(d1);
-      if (add) {
-        c30 = FloatVector.fromArray(F, y, y3).add(c30);
-        c31 = FloatVector.fromArray(F, y, y3 + L).add(c31);
-      }
-      c30.intoArray(y, y3);
-      c31.intoArray(y, y3 + L);
-    } else {
-      VectorMask<Float> m0 = F.indexInRange(col, n);
-      VectorMask<Float> m1 = F.indexInRange(col + L, n);
-      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
-      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
-      int y0 = yo + 0 * n + col;
-      c00 = c00.add(d0);
-      c01 = c01.add(d1);
-      if (add) {
-        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
-        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
-      }
-      c00.intoArray(y, y0, m0);
-      c01.intoArray(y, y0 + L, m1);
-      int y1 = yo + 1 * n + col;
-      c10 = c10.add(d0);
-      c11 = c11.add(d1);
-      if (add) {
-        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
-        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
-      }
-      c10.intoArray(y, y1, m0);
-      c11.intoArray(y, y1 + L, m1);
-      int y2 = yo + 2 * n + col;
-      c20 = c20.add(d0);
-      c21 = c21.add(d1);
-      if (add) {
-        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
-        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
-      }
-      c20.intoArray(y, y2, m0);
-      c21.intoArray(y, y2 + L, m1);
-      int y3 = yo + 3 * n + col;
-      c30 = c30.add(d0);
-      c31 = c31.add(d1);
-      if (add) {
-        c30 = FloatVector.fromArray(F, y, y3, m0).add(c30);
-        c31 = FloatVector.fromArray(F, y, y3 + L, m1).add(c31);
-      }
-      c30.intoArray(y, y3, m0);
-      c31.intoArray(y, y3 + L, m1);
-    }
-    if (act != Activation.NONE && !add) {
-      int cols = Math.min(NR, n - col);
-      activateRow(y, yo + 0 * n + col, cols, act);
-      activateRow(y, yo + 1 * n + col, cols, act);
-      activateRow(y, yo + 2 * n + col, cols, act);
-      activateRow(y, yo + 3 * n + col, cols, act);
-    }
-  }
-
-  /** 3 rows × 2 vectors of panel columns, the whole K in registers. */
-  private static void kernel3(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
-      int col, float[] bias, Activation act, boolean add) {
-    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
-    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
-    FloatVector c20 = FloatVector.zero(F), c21 = FloatVector.zero(F);
-    int x0 = xo + 0 * k;
-    int x1 = xo + 1 * k;
-    int x2 = xo + 2 * k;
-    for (int kk = 0; kk < k; kk++, wo += NR) {
-      FloatVector b0 = FloatVector.fromArray(F, w, wo);
-      FloatVector b1 = FloatVector.fromArray(F, w, wo + L);
-      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
-      c00 = a0.fma(b0, c00);
-      c01 = a0.fma(b1, c01);
-      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
-      c10 = a1.fma(b0, c10);
-      c11 = a1.fma(b1, c11);
-      FloatVector a2 = FloatVector.broadcast(F, x[x2 + kk]);
-      c20 = a2.fma(b0, c20);
-      c21 = a2.fma(b1, c21);
-    }
-    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
-    if (col + NR <= n) {
-      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
-      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
-      int y0 = yo + 0 * n + col;
-      c00 = c00.add(d0);
-      c01 = c01.add(d1);
-      if (add) {
-        c00 = FloatVector.fromArray(F, y, y0).add(c00);
-        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
-      }
-      c00.intoArray(y, y0);
-      c01.intoArray(y, y0 + L);
-      int y1 = yo + 1 * n + col;
-      c10 = c10.add(d0);
-      c11 = c11.add(d1);
-      if (add) {
-        c10 = FloatVector.fromArray(F, y, y1).add(c10);
-        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
-      }
-      c10.intoArray(y, y1);
-      c11.intoArray(y, y1 + L);
-      int y2 = yo + 2 * n + col;
-      c20 = c20.add(d0);
-      c21 = c21.add(d1);
-      if (add) {
-        c20 = FloatVector.fromArray(F, y, y2).add(c20);
-        c21 = FloatVector.fromArray(F, y, y2 + L).add(c21);
-      }
-      c20.intoArray(y, y2);
-      c21.intoArray(y, y2 + L);
-    } else {
-      VectorMask<Float> m0 = F.indexInRange(col, n);
-      VectorMask<Float> m1 = F.indexInRange(col + L, n);
-      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
-      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
-      int y0 = yo + 0 * n + col;
-      c00 = c00.add(d0);
-      c01 = c01.add(d1);
-      if (add) {
-        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
-        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
-      }
-      c00.intoArray(y, y0, m0);
-      c01.intoArray(y, y0 + L, m1);
-      int y1 = yo + 1 * n + col;
-      c10 = c10.add(d0);
-      c11 = c11.add(d1);
-      if (add) {
-        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
-        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
-      }
-      c10.intoArray(y, y1, m0);
-      c11.intoArray(y, y1 + L, m1);
-      int y2 = yo + 2 * n + col;
-      c20 = c20.add(d0);
-      c21 = c21.add(d1);
-      if (add) {
-        c20 = FloatVector.fromArray(F, y, y2, m0).add(c20);
-        c21 = FloatVector.fromArray(F, y, y2 + L, m1).add(c21);
-      }
-      c20.intoArray(y, y2, m0);
-      c21.intoArray(y, y2 + L, m1);
-    }
-    if (act != Activation.NONE && !add) {
-      int cols = Math.min(NR, n - col);
-      activateRow(y, yo + 0 * n + col, cols, act);
-      activateRow(y, yo + 1 * n + col, cols, act);
-      activateRow(y, yo + 2 * n + col, cols, act);
-    }
-  }
-
-  /** 2 rows × 2 vectors of panel columns, the whole K in registers. */
-  private static void kernel2(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
-      int col, float[] bias, Activation act, boolean add) {
-    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
-    FloatVector c10 = FloatVector.zero(F), c11 = FloatVector.zero(F);
-    int x0 = xo + 0 * k;
-    int x1 = xo + 1 * k;
-    for (int kk = 0; kk < k; kk++, wo += NR) {
-      FloatVector b0 = FloatVector.fromArray(F, w, wo);
-      FloatVector b1 = FloatVector.fromArray(F, w, wo + L);
-      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
-      c00 = a0.fma(b0, c00);
-      c01 = a0.fma(b1, c01);
-      FloatVector a1 = FloatVector.broadcast(F, x[x1 + kk]);
-      c10 = a1.fma(b0, c10);
-      c11 = a1.fma(b1, c11);
-    }
-    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
-    if (col + NR <= n) {
-      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
-      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
-      int y0 = yo + 0 * n + col;
-      c00 = c00.add(d0);
-      c01 = c01.add(d1);
-      if (add) {
-        c00 = FloatVector.fromArray(F, y, y0).add(c00);
-        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
-      }
-      c00.intoArray(y, y0);
-      c01.intoArray(y, y0 + L);
-      int y1 = yo + 1 * n + col;
-      c10 = c10.add(d0);
-      c11 = c11.add(d1);
-      if (add) {
-        c10 = FloatVector.fromArray(F, y, y1).add(c10);
-        c11 = FloatVector.fromArray(F, y, y1 + L).add(c11);
-      }
-      c10.intoArray(y, y1);
-      c11.intoArray(y, y1 + L);
-    } else {
-      VectorMask<Float> m0 = F.indexInRange(col, n);
-      VectorMask<Float> m1 = F.indexInRange(col + L, n);
-      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
-      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
-      int y0 = yo + 0 * n + col;
-      c00 = c00.add(d0);
-      c01 = c01.add(d1);
-      if (add) {
-        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
-        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
-      }
-      c00.intoArray(y, y0, m0);
-      c01.intoArray(y, y0 + L, m1);
-      int y1 = yo + 1 * n + col;
-      c10 = c10.add(d0);
-      c11 = c11.add(d1);
-      if (add) {
-        c10 = FloatVector.fromArray(F, y, y1, m0).add(c10);
-        c11 = FloatVector.fromArray(F, y, y1 + L, m1).add(c11);
-      }
-      c10.intoArray(y, y1, m0);
-      c11.intoArray(y, y1 + L, m1);
-    }
-    if (act != Activation.NONE && !add) {
-      int cols = Math.min(NR, n - col);
-      activateRow(y, yo + 0 * n + col, cols, act);
-      activateRow(y, yo + 1 * n + col, cols, act);
-    }
-  }
-
-  /** 1 row × 2 vectors of panel columns, the whole K in registers. */
-  private static void kernel1(float[] x, int xo, int k, float[] w, int wo, float[] y, int yo, int n,
-      int col, float[] bias, Activation act, boolean add) {
-    FloatVector c00 = FloatVector.zero(F), c01 = FloatVector.zero(F);
-    int x0 = xo + 0 * k;
-    for (int kk = 0; kk < k; kk++, wo += NR) {
-      FloatVector b0 = FloatVector.fromArray(F, w, wo);
-      FloatVector b1 = FloatVector.fromArray(F, w, wo + L);
-      FloatVector a0 = FloatVector.broadcast(F, x[x0 + kk]);
-      c00 = a0.fma(b0, c00);
-      c01 = a0.fma(b1, c01);
-    }
-    // Epilogue inline: a vector passed to a method the JIT did not inline is boxed on the heap.
-    if (col + NR <= n) {
-      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col);
-      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L);
-      int y0 = yo + 0 * n + col;
-      c00 = c00.add(d0);
-      c01 = c01.add(d1);
-      if (add) {
-        c00 = FloatVector.fromArray(F, y, y0).add(c00);
-        c01 = FloatVector.fromArray(F, y, y0 + L).add(c01);
-      }
-      c00.intoArray(y, y0);
-      c01.intoArray(y, y0 + L);
-    } else {
-      VectorMask<Float> m0 = F.indexInRange(col, n);
-      VectorMask<Float> m1 = F.indexInRange(col + L, n);
-      FloatVector d0 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col, m0);
-      FloatVector d1 = bias == null ? FloatVector.zero(F) : FloatVector.fromArray(F, bias, col + L, m1);
-      int y0 = yo + 0 * n + col;
-      c00 = c00.add(d0);
-      c01 = c01.add(d1);
-      if (add) {
-        c00 = FloatVector.fromArray(F, y, y0, m0).add(c00);
-        c01 = FloatVector.fromArray(F, y, y0 + L, m1).add(c01);
-      }
-      c00.intoArray(y, y0, m0);
-      c01.intoArray(y, y0 + L, m1);
-    }
-    if (act != Activation.NONE && !add) {
-      int cols = Math.min(NR, n - col);
-      activateRow(y, yo + 0 * n + col, cols, act);
     }
   }
 

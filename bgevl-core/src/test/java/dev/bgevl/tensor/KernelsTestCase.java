@@ -61,6 +61,35 @@ abstract class KernelsTestCase {
 
   // ------------------------------------------------------------------------------------ GEMM
 
+  /**
+   * A piece of a small GEMM (rows [2, 5) of 5, panels [1, 3) of 3, as a parallel split may ask):
+   * exactly the reference inside the piece, untouched outside it.
+   */
+  @Test
+  void gemmPieceOfFewRowsWritesOnlyThePiece() {
+    SplittableRandom r = new SplittableRandom(11);
+    Kernels k = kernels();
+    int pw = k.panelWidth();
+    int rows = 5, in = 37, out = 3 * pw - 5;
+    float[] x = gaussian(r, rows * in, 1);
+    float[] w = gaussian(r, out * in, 1);
+    float[] bias = gaussian(r, out, 1);
+    float[] y0 = gaussian(r, rows * out, 1);
+    float[] packed = Linear.packPanels(w, out, in, pw);
+    for (boolean add : new boolean[] {false, true}) {
+      float[] want = referenceGemm(x, rows, w, bias, out, in, y0, Activation.NONE, add);
+      float[] y = y0.clone();
+      k.gemm(x, in, packed, pw, out, bias, y, Activation.NONE, add, 2, 5, 1, 3);
+      for (int i = 0; i < rows; i++) {
+        for (int j = 0; j < out; j++) {
+          boolean inside = i >= 2 && j >= pw;
+          assertEquals(inside ? want[i * out + j] : y0[i * out + j], y[i * out + j], 0f,
+              "row " + i + " col " + j + (add ? " add" : ""));
+        }
+      }
+    }
+  }
+
   /** Before the activation both providers compute the contract's fma chain: bit-exact. */
   @Test
   void gemmIsTheContractFmaChainExactly() {
