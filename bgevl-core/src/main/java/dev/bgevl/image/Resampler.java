@@ -74,32 +74,56 @@ public final class Resampler {
   /** Pillow's two-pass convolution resize, restricted to output columns [x0, x1) and rows [y0, y1). */
   private static byte[] convolve(byte[] src, int ch, int inW, int inH, int outW, int outH, Filter filter,
                                  int x0, int y0, int x1, int y1) {
-    Coeffs horiz = Coeffs.compute(inW, outW, filter);
+    VectorPixels vec = PixelKernels.vector();
     Coeffs vert = Coeffs.compute(inH, outH, filter);
-    // Source rows the vertical pass reads for output rows [y0, y1) (all of them when it is skipped).
-    int firstRow = y0, lastRow = y1;
-    if (inH != outH) {
-      firstRow = Integer.MAX_VALUE;
-      lastRow = 0;
-      for (int y = y0; y < y1; y++) {
-        firstRow = Math.min(firstRow, vert.start[y]);
-        lastRow = Math.max(lastRow, vert.start[y] + vert.count[y]);
-      }
+    int[] rows = sourceRows(vert, inH, outH, y0, y1);
+    Planes tmp = inW != outW
+        ? horizontal(src, ch, inW, rows[0], rows[1], x0, x1, Coeffs.compute(inW, outW, filter), vec)
+        : Planes.of(src, ch, inW, rows[0], rows[1], x0, x1); // no horizontal pass: the rows as they are
+    if (inH == outH) {
+      return tmp.interleave();
     }
-    byte[] img;
-    int width = x1 - x0;
-    if (inW != outW) {
-      img = horizontal(src, ch, inW, firstRow, lastRow, x0, x1, horiz);
-    } else { // no horizontal pass: take the rows and columns as they are
-      img = new byte[(lastRow - firstRow) * width * ch];
-      for (int r = firstRow; r < lastRow; r++) {
-        System.arraycopy(src, (r * inW + x0) * ch, img, (r - firstRow) * width * ch, width * ch);
-      }
+    Planes out = new Planes(ch, x1 - x0, y1 - y0);
+    vertical(tmp, rows[0], y0, y1, vert, vec, out, null, null);
+    return out.interleave();
+  }
+
+  /**
+   * The window [x0, x0 + w) × [y0, y0 + h) of the RGB resize to outW × outH, each sample v of channel c
+   * mapped to {@code lut[c·256 + v]} and written channels first, {@code out[(c·h + y)·w + x]}:
+   * CLIPImageProcessor's resize, centre crop, rescale, normalize and transpose in one go. Null when the
+   * resize is not a convolution along both axes (NEAREST, or an axis keeps its size); callers then
+   * resize and map separately.
+   */
+  static float[] resizeCroppedToPlanes(RgbImage in, int outW, int outH, Filter filter, int x0, int y0, int w, int h,
+                                       float[] lut) {
+    int inW = in.width(), inH = in.height();
+    if (filter == Filter.NEAREST || inW == outW || inH == outH) {
+      return null;
     }
-    if (inH != outH) {
-      img = vertical(img, ch, width, firstRow, y0, y1, vert);
+    if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 + w > outW || y0 + h > outH || lut.length != 3 * 256) {
+      throw new IllegalArgumentException("window " + w + "x" + h + "+" + x0 + "+" + y0 + " outside " + outW + "x" + outH);
     }
-    return img;
+    VectorPixels vec = PixelKernels.vector();
+    Coeffs vert = Coeffs.compute(inH, outH, filter);
+    int[] rows = sourceRows(vert, inH, outH, y0, y0 + h);
+    Planes tmp = horizontal(in.rgb(), 3, inW, rows[0], rows[1], x0, x0 + w, Coeffs.compute(inW, outW, filter), vec);
+    float[] out = new float[3 * w * h];
+    vertical(tmp, rows[0], y0, y0 + h, vert, vec, null, out, lut);
+    return out;
+  }
+
+  /** Source rows [first, last) the vertical pass reads for output rows [y0, y1) (all when it is skipped). */
+  private static int[] sourceRows(Coeffs vert, int inH, int outH, int y0, int y1) {
+    if (inH == outH) {
+      return new int[] {y0, y1};
+    }
+    int first = Integer.MAX_VALUE, last = 0;
+    for (int y = y0; y < y1; y++) {
+      first = Math.min(first, vert.start[y]);
+      last = Math.max(last, vert.start[y] + vert.count[y]);
+    }
+    return new int[] {first, last};
   }
 
   /**
@@ -203,97 +227,185 @@ public final class Resampler {
   }
 
   /**
-   * Resamples rows [firstRow, lastRow) of src horizontally, output columns [xFrom, xTo); returns
-   * (lastRow - firstRow) rows of (xTo - xFrom) pixels.
+   * Image rows stored channel-planar, the layout both passes work in: channel c of row r is {@code
+   * width} bytes at {@link #at}(r, c). {@link #PAD} spare bytes at both ends let vector code load and
+   * store whole vectors at the edges.
    */
-  private static byte[] horizontal(byte[] src, int ch, int inW, int firstRow, int lastRow, int xFrom, int xTo, Coeffs c) {
-    int rows = lastRow - firstRow;
-    int outW = xTo - xFrom;
-    byte[] out = new byte[rows * outW * ch];
-    final int[] w = c.weights, start = c.start, count = c.count;
-    final int ksize = c.ksize;
-    for (int r = 0; r < rows; r++) {
-      final int inRow = (firstRow + r) * inW * ch;
-      int o = r * outW * ch;
-      if (ch == 3) {
-        for (int xx = xFrom; xx < xTo; xx++, o += 3) {
-          int p = inRow + start[xx] * 3;
-          int kOff = xx * ksize;
-          final int kEnd = kOff + count[xx];
-          int s0 = HALF, s1 = HALF, s2 = HALF;
-          for (int kk = kOff; kk < kEnd; kk++, p += 3) {
-            int k = w[kk];
-            s0 += (src[p] & 0xFF) * k;
-            s1 += (src[p + 1] & 0xFF) * k;
-            s2 += (src[p + 2] & 0xFF) * k;
+  static final class Planes {
+    static final int PAD = 64;
+    final byte[] b;
+    final int ch, width, rows;
+
+    Planes(int ch, int width, int rows) {
+      this.ch = ch;
+      this.width = width;
+      this.rows = rows;
+      this.b = new byte[PAD + rows * ch * width + PAD];
+    }
+
+    int at(int r, int c) {
+      return PAD + (r * ch + c) * width;
+    }
+
+    /** Rows [first, last), columns [x0, x1) of an interleaved image. */
+    static Planes of(byte[] src, int ch, int inW, int first, int last, int x0, int x1) {
+      Planes p = new Planes(ch, x1 - x0, last - first);
+      for (int r = 0; r < p.rows; r++) {
+        int s = ((first + r) * inW + x0) * ch;
+        for (int c = 0; c < ch; c++) {
+          int o = p.at(r, c);
+          for (int x = 0; x < p.width; x++) {
+            p.b[o + x] = src[s + x * ch + c];
           }
-          out[o] = (byte) clip8(s0);
-          out[o + 1] = (byte) clip8(s1);
-          out[o + 2] = (byte) clip8(s2);
         }
-      } else if (ch == 4) {
-        for (int xx = xFrom; xx < xTo; xx++, o += 4) {
-          int p = inRow + start[xx] * 4;
-          int kOff = xx * ksize;
-          final int kEnd = kOff + count[xx];
-          int s0 = HALF, s1 = HALF, s2 = HALF, s3 = HALF;
-          for (int kk = kOff; kk < kEnd; kk++, p += 4) {
-            int k = w[kk];
-            s0 += (src[p] & 0xFF) * k;
-            s1 += (src[p + 1] & 0xFF) * k;
-            s2 += (src[p + 2] & 0xFF) * k;
-            s3 += (src[p + 3] & 0xFF) * k;
+      }
+      return p;
+    }
+
+    byte[] interleave() {
+      byte[] out = new byte[rows * width * ch];
+      for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < ch; c++) {
+          int s = at(r, c), o = r * width * ch + c;
+          for (int x = 0; x < width; x++, o += ch) {
+            out[o] = b[s + x];
           }
-          out[o] = (byte) clip8(s0);
-          out[o + 1] = (byte) clip8(s1);
-          out[o + 2] = (byte) clip8(s2);
-          out[o + 3] = (byte) clip8(s3);
         }
-      } else {
-        for (int xx = xFrom; xx < xTo; xx++) {
-          int kOff = xx * ksize;
-          int n = count[xx];
-          for (int b = 0; b < ch; b++, o++) {
-            int p = inRow + start[xx] * ch + b;
-            int s = HALF;
-            for (int x = 0; x < n; x++, p += ch) {
-              s += (src[p] & 0xFF) * w[kOff + x];
+      }
+      return out;
+    }
+  }
+
+  /**
+   * The horizontal pass's vector plan for output columns [xFrom, xTo): blocks of P = L / ch pixels, lane
+   * j of a block computing channel j / P of its pixel j % P. A block whose taps all lie in one window of
+   * {@link VectorPixels#windowBytes} source bytes gets per tap a byte index and a weight per lane
+   * ({@code taps[b]} > 0); the others (strong reductions) are done by the scalar loop.
+   */
+  private static final class Blocks {
+    final int pixels;
+    final int[] taps, tOff;
+    final byte[] idx;
+    final int[] wts;
+
+    Blocks(Coeffs c, int xFrom, int xTo, int ch, VectorPixels vec) {
+      int p = vec.blockPixels(ch), lanes = vec.lanes(), window = vec.windowBytes();
+      int n = (xTo - xFrom + p - 1) / p;
+      pixels = p;
+      taps = new int[n];
+      tOff = new int[n];
+      int total = 0;
+      for (int b = 0; b < n; b++) {
+        int xx0 = xFrom + b * p, s0 = c.start[xx0], kmax = 0;
+        boolean fits = true;
+        for (int xx = xx0; xx < Math.min(xx0 + p, xTo); xx++) {
+          kmax = Math.max(kmax, c.count[xx]);
+          fits &= ch * (c.start[xx] - s0 + c.count[xx]) <= window;
+        }
+        if (fits && kmax > 0) {
+          taps[b] = kmax;
+          tOff[b] = total;
+          total += kmax * lanes;
+        }
+      }
+      idx = new byte[total + window];
+      wts = new int[total];
+      for (int b = 0; b < n; b++) {
+        int xx0 = xFrom + b * p, s0 = c.start[xx0];
+        for (int k = 0; k < taps[b]; k++) {
+          for (int j = 0; j < ch * p; j++) {
+            int xx = xx0 + j % p;
+            if (xx < xTo && k < c.count[xx]) {
+              int t = tOff[b] + k * lanes + j;
+              idx[t] = (byte) (ch * (c.start[xx] - s0 + k) + j / p);
+              wts[t] = c.weights[xx * c.ksize + k];
             }
-            out[o] = (byte) clip8(s);
           }
+        }
+      }
+    }
+  }
+
+  /** Resamples rows [firstRow, lastRow) of src horizontally, output columns [xFrom, xTo), into planes. */
+  private static Planes horizontal(byte[] src, int ch, int inW, int firstRow, int lastRow, int xFrom, int xTo,
+                                   Coeffs c, VectorPixels vec) {
+    Planes out = new Planes(ch, xTo - xFrom, lastRow - firstRow);
+    Blocks blocks = vec == null ? null : new Blocks(c, xFrom, xTo, ch, vec);
+    for (int r = 0; r < out.rows; r++) {
+      int inRow = (firstRow + r) * inW * ch;
+      if (blocks == null) {
+        horizontalScalar(src, ch, inRow, c, xFrom, xTo, out, r, xFrom);
+        continue;
+      }
+      int p = blocks.pixels;
+      for (int b = 0, xx0 = xFrom; xx0 < xTo; b++, xx0 += p) {
+        int n = Math.min(p, xTo - xx0);
+        if (blocks.taps[b] > 0) {
+          vec.horizontalBlock(src, inRow + c.start[xx0] * ch, blocks.idx, blocks.wts, blocks.tOff[b], blocks.taps[b],
+              out.b, out.at(r, 0) + xx0 - xFrom, out.width, ch, n);
+        } else {
+          horizontalScalar(src, ch, inRow, c, xx0, xx0 + n, out, r, xFrom);
         }
       }
     }
     return out;
   }
 
-  /**
-   * Resamples vertically. Row i of {@code src} is source row {@code rowOffset + i}. Accumulates whole
-   * rows tap by tap (integer sums, so the order does not change the result) to stay cache-friendly.
-   */
-  private static byte[] vertical(byte[] src, int ch, int width, int rowOffset, int yFrom, int yTo, Coeffs c) {
-    int rowLen = width * ch;
-    byte[] out = new byte[(yTo - yFrom) * rowLen];
-    int[] acc = new int[rowLen];
-    int[] w = c.weights;
-    for (int yy = yFrom; yy < yTo; yy++) {
-      java.util.Arrays.fill(acc, HALF);
-      int kOff = yy * c.ksize;
-      int n = c.count[yy];
-      int first = c.start[yy] - rowOffset;
-      for (int y = 0; y < n; y++) {
-        int k = w[kOff + y];
-        int p = (first + y) * rowLen;
-        for (int i = 0; i < rowLen; i++) {
-          acc[i] += (src[p + i] & 0xFF) * k;
+  /** Output columns [xa, xb) of one row, one sample at a time. */
+  private static void horizontalScalar(byte[] src, int ch, int inRow, Coeffs c, int xa, int xb, Planes out, int r,
+                                       int xFrom) {
+    final int[] w = c.weights;
+    for (int xx = xa; xx < xb; xx++) {
+      int kOff = xx * c.ksize, n = c.count[xx];
+      for (int b = 0; b < ch; b++) {
+        int p = inRow + c.start[xx] * ch + b;
+        int s = HALF;
+        for (int x = 0; x < n; x++, p += ch) {
+          s += (src[p] & 0xFF) * w[kOff + x];
         }
-      }
-      int o = (yy - yFrom) * rowLen;
-      for (int i = 0; i < rowLen; i++) {
-        out[o + i] = (byte) clip8(acc[i]);
+        out.b[out.at(r, b) + xx - xFrom] = (byte) clip8(s);
       }
     }
-    return out;
+  }
+
+  /**
+   * Resamples vertically output rows [yFrom, yTo); row i of {@code in} is source row {@code rowOffset + i}.
+   * Writes either planes ({@code out}) or, through {@code lut}, channels-first floats ({@code floats}).
+   */
+  private static void vertical(Planes in, int rowOffset, int yFrom, int yTo, Coeffs c, VectorPixels vec,
+                               Planes out, float[] floats, float[] lut) {
+    final int width = in.width, h = yTo - yFrom;
+    final int[] w = c.weights;
+    int[] rows = new int[c.ksize];
+    int[] scratch = new int[vec == null ? 0 : vec.lanes()];
+    for (int yy = yFrom; yy < yTo; yy++) {
+      int kOff = yy * c.ksize, n = c.count[yy], first = c.start[yy] - rowOffset;
+      for (int ch = 0; ch < in.ch; ch++) {
+        for (int k = 0; k < n; k++) {
+          rows[k] = in.at(first + k, ch);
+        }
+        int o = floats == null ? out.at(yy - yFrom, ch) : (ch * h + yy - yFrom) * width;
+        if (vec != null) {
+          if (floats == null) {
+            vec.verticalRow(in.b, rows, n, w, kOff, out.b, o, width);
+          } else {
+            vec.verticalRowToFloat(in.b, rows, n, w, kOff, lut, ch * 256, floats, o, width, scratch);
+          }
+          continue;
+        }
+        for (int x = 0; x < width; x++) {
+          int s = HALF;
+          for (int k = 0; k < n; k++) {
+            s += (in.b[rows[k] + x] & 0xFF) * w[kOff + k];
+          }
+          if (floats == null) {
+            out.b[o + x] = (byte) clip8(s);
+          } else {
+            floats[o + x] = lut[ch * 256 + clip8(s)];
+          }
+        }
+      }
+    }
   }
 
   /** Pillow's {@code ImagingScaleAffine} (NEAREST resize): coordinates accumulated in double. */
