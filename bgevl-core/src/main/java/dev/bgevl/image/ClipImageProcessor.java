@@ -211,6 +211,11 @@ public final class ClipImageProcessor {
 
   /** {@code pixel_values} for one image: float32 CHW [3, cropHeight, cropWidth]. */
   public float[] preprocess(RgbImage img) {
+    return preprocess(img, PixelKernels.vector());
+  }
+
+  /** {@link #preprocess(RgbImage)} with the given resampler vector bodies (null: scalar only). */
+  float[] preprocess(RgbImage img, VectorPixels vec) {
     RgbImage x = img;
     if (doResize) {
       int[] hw = resizedSize(img.width(), img.height());
@@ -218,7 +223,7 @@ public final class ClipImageProcessor {
         // Resample only the crop window: same bytes as resize-then-crop, less work; when both passes
         // run, the vertical one writes pixel_values directly.
         int top = Math.floorDiv(hw[0] - cropH, 2), left = Math.floorDiv(hw[1] - cropW, 2);
-        float[] direct = Resampler.resizeCroppedToPlanes(img, hw[1], hw[0], resample, left, top, cropW, cropH, lut);
+        float[] direct = Resampler.resizeCroppedToPlanes(img, hw[1], hw[0], resample, left, top, cropW, cropH, lut, vec);
         if (direct != null) {
           return direct;
         }

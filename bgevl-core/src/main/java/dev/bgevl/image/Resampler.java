@@ -29,6 +29,11 @@ public final class Resampler {
    * straight-alpha RGBA use {@link #resizeRgba}.
    */
   public static byte[] resize(byte[] src, int channels, int inW, int inH, int outW, int outH, Filter filter) {
+    return resize(src, channels, inW, inH, outW, outH, filter, PixelKernels.vector());
+  }
+
+  /** {@link #resize(byte[], int, int, int, int, int, Filter)} with the given vector bodies (null: scalar only). */
+  static byte[] resize(byte[] src, int channels, int inW, int inH, int outW, int outH, Filter filter, VectorPixels vec) {
     if (channels < 1 || channels > 4) {
       throw new IllegalArgumentException("channels must be 1..4, got " + channels);
     }
@@ -47,7 +52,7 @@ public final class Resampler {
     if (filter == Filter.NEAREST) {
       return nearest(src, channels, inW, inH, outW, outH);
     }
-    return convolve(src, channels, inW, inH, outW, outH, filter, 0, 0, outW, outH);
+    return convolve(src, channels, inW, inH, outW, outH, filter, 0, 0, outW, outH, vec);
   }
 
   /**
@@ -68,13 +73,13 @@ public final class Resampler {
       }
       return new RgbImage(w, h, out);
     }
-    return new RgbImage(w, h, convolve(in.rgb(), 3, inW, inH, outW, outH, filter, x0, y0, x0 + w, y0 + h));
+    return new RgbImage(w, h, convolve(in.rgb(), 3, inW, inH, outW, outH, filter, x0, y0, x0 + w, y0 + h,
+        PixelKernels.vector()));
   }
 
   /** Pillow's two-pass convolution resize, restricted to output columns [x0, x1) and rows [y0, y1). */
   private static byte[] convolve(byte[] src, int ch, int inW, int inH, int outW, int outH, Filter filter,
-                                 int x0, int y0, int x1, int y1) {
-    VectorPixels vec = PixelKernels.vector();
+                                 int x0, int y0, int x1, int y1, VectorPixels vec) {
     Coeffs vert = Coeffs.compute(inH, outH, filter);
     int[] rows = sourceRows(vert, inH, outH, y0, y1);
     Planes tmp = inW != outW
@@ -97,6 +102,11 @@ public final class Resampler {
    */
   static float[] resizeCroppedToPlanes(RgbImage in, int outW, int outH, Filter filter, int x0, int y0, int w, int h,
                                        float[] lut) {
+    return resizeCroppedToPlanes(in, outW, outH, filter, x0, y0, w, h, lut, PixelKernels.vector());
+  }
+
+  static float[] resizeCroppedToPlanes(RgbImage in, int outW, int outH, Filter filter, int x0, int y0, int w, int h,
+                                       float[] lut, VectorPixels vec) {
     int inW = in.width(), inH = in.height();
     if (filter == Filter.NEAREST || inW == outW || inH == outH) {
       return null;
@@ -104,7 +114,6 @@ public final class Resampler {
     if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 + w > outW || y0 + h > outH || lut.length != 3 * 256) {
       throw new IllegalArgumentException("window " + w + "x" + h + "+" + x0 + "+" + y0 + " outside " + outW + "x" + outH);
     }
-    VectorPixels vec = PixelKernels.vector();
     Coeffs vert = Coeffs.compute(inH, outH, filter);
     int[] rows = sourceRows(vert, inH, outH, y0, y0 + h);
     Planes tmp = horizontal(in.rgb(), 3, inW, rows[0], rows[1], x0, x0 + w, Coeffs.compute(inW, outW, filter), vec);
@@ -131,10 +140,14 @@ public final class Resampler {
    * four channels, and un-premultiply ({@code RGBa → RGBA}), with Pillow's integer rounding.
    */
   public static byte[] resizeRgba(byte[] rgba, int inW, int inH, int outW, int outH, Filter filter) {
+    return resizeRgba(rgba, inW, inH, outW, outH, filter, PixelKernels.vector());
+  }
+
+  static byte[] resizeRgba(byte[] rgba, int inW, int inH, int outW, int outH, Filter filter, VectorPixels vec) {
     if (filter == Filter.NEAREST || (inW == outW && inH == outH)) {
-      return resize(rgba, 4, inW, inH, outW, outH, filter);
+      return resize(rgba, 4, inW, inH, outW, outH, filter, vec);
     }
-    byte[] out = resize(premultiply(rgba), 4, inW, inH, outW, outH, filter);
+    byte[] out = resize(premultiply(rgba), 4, inW, inH, outW, outH, filter, vec);
     unpremultiplyInPlace(out);
     return out;
   }
