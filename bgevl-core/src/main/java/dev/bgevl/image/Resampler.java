@@ -290,47 +290,68 @@ public final class Resampler {
   }
 
   /**
-   * The horizontal pass's vector plan for output columns [xFrom, xTo): blocks of P = L / ch pixels, lane
-   * j of a block computing channel j / P of its pixel j % P. A block whose taps all lie in one window of
-   * {@link VectorPixels#windowBytes} source bytes gets per tap a byte index and a weight per lane
-   * ({@code taps[b]} > 0); the others (strong reductions) are done by the scalar loop.
+   * The horizontal pass's vector plan for output columns [xFrom, xTo): blocks of n ≤ P = L / ch
+   * consecutive pixels, lane j of a block computing channel j / P of its pixel j % P. A block's taps are
+   * read in groups of {@code group[b]}: per group one window of {@link VectorPixels#windowBytes} source
+   * bytes starting at the block's first source pixel + the group's first tap, from which each tap takes
+   * its lanes' samples through a byte index ({@code idx}), multiplied by per-lane weights ({@code wts},
+   * 0 for taps a pixel does not have). n is chosen per block to minimize the work per pixel: wide
+   * blocks when the taps are few (enlarging, mild reduction), down to one pixel with several windows
+   * for strong reductions.
    */
   private static final class Blocks {
-    final int pixels;
-    final int[] taps, tOff;
+    final int[] x0, pixels, taps, group, tOff;
     final byte[] idx;
     final int[] wts;
 
     Blocks(Coeffs c, int xFrom, int xTo, int ch, VectorPixels vec) {
-      int p = vec.blockPixels(ch), lanes = vec.lanes(), window = vec.windowBytes();
-      int n = (xTo - xFrom + p - 1) / p;
-      pixels = p;
-      taps = new int[n];
-      tOff = new int[n];
-      int total = 0;
-      for (int b = 0; b < n; b++) {
-        int xx0 = xFrom + b * p, s0 = c.start[xx0], kmax = 0;
-        boolean fits = true;
-        for (int xx = xx0; xx < Math.min(xx0 + p, xTo); xx++) {
-          kmax = Math.max(kmax, c.count[xx]);
-          fits &= ch * (c.start[xx] - s0 + c.count[xx]) <= window;
+      int p = vec.blockPixels(ch), lanes = vec.lanes(), span = vec.windowBytes() / ch;
+      int cap = xTo - xFrom; // at most one block per pixel
+      int[] bx = new int[cap], bn = new int[cap], bt = new int[cap], bg = new int[cap], bo = new int[cap];
+      int nb = 0, total = 0;
+      for (int xx0 = xFrom; xx0 < xTo; nb++) {
+        int bestN = 1, bestK = 0, bestG = 1;
+        double bestCost = Double.MAX_VALUE;
+        int kmax = 0;
+        for (int n = 1; n <= Math.min(p, xTo - xx0); n++) {
+          kmax = Math.max(kmax, c.count[xx0 + n - 1]);
+          int g = span - (c.start[xx0 + n - 1] - c.start[xx0]);
+          if (g < 1) {
+            break;
+          }
+          g = Math.min(g, Math.max(kmax, 1));
+          double cost = (kmax + 2.0 * ((kmax + g - 1) / g)) / n;
+          if (cost < bestCost) {
+            bestCost = cost;
+            bestN = n;
+            bestK = kmax;
+            bestG = g;
+          }
         }
-        if (fits && kmax > 0) {
-          taps[b] = kmax;
-          tOff[b] = total;
-          total += kmax * lanes;
-        }
+        bx[nb] = xx0;
+        bn[nb] = bestN;
+        bt[nb] = bestK;
+        bg[nb] = bestG;
+        bo[nb] = total;
+        total += bestK * lanes;
+        xx0 += bestN;
       }
-      idx = new byte[total + window];
+      x0 = java.util.Arrays.copyOf(bx, nb);
+      pixels = java.util.Arrays.copyOf(bn, nb);
+      taps = java.util.Arrays.copyOf(bt, nb);
+      group = java.util.Arrays.copyOf(bg, nb);
+      tOff = java.util.Arrays.copyOf(bo, nb);
+      idx = new byte[total + vec.windowBytes()];
       wts = new int[total];
-      for (int b = 0; b < n; b++) {
-        int xx0 = xFrom + b * p, s0 = c.start[xx0];
+      for (int b = 0; b < nb; b++) {
+        int s0 = c.start[x0[b]];
         for (int k = 0; k < taps[b]; k++) {
+          int k0 = k / group[b] * group[b]; // first tap of k's window
           for (int j = 0; j < ch * p; j++) {
-            int xx = xx0 + j % p;
-            if (xx < xTo && k < c.count[xx]) {
+            int i = j % p, xx = x0[b] + i;
+            if (i < pixels[b] && k < c.count[xx]) {
               int t = tOff[b] + k * lanes + j;
-              idx[t] = (byte) (ch * (c.start[xx] - s0 + k) + j / p);
+              idx[t] = (byte) (ch * (c.start[xx] - s0 + k - k0) + j / p);
               wts[t] = c.weights[xx * c.ksize + k];
             }
           }
@@ -350,15 +371,11 @@ public final class Resampler {
         horizontalScalar(src, ch, inRow, c, xFrom, xTo, out, r, xFrom);
         continue;
       }
-      int p = blocks.pixels;
-      for (int b = 0, xx0 = xFrom; xx0 < xTo; b++, xx0 += p) {
-        int n = Math.min(p, xTo - xx0);
-        if (blocks.taps[b] > 0) {
-          vec.horizontalBlock(src, inRow + c.start[xx0] * ch, blocks.idx, blocks.wts, blocks.tOff[b], blocks.taps[b],
-              out.b, out.at(r, 0) + xx0 - xFrom, out.width, ch, n);
-        } else {
-          horizontalScalar(src, ch, inRow, c, xx0, xx0 + n, out, r, xFrom);
-        }
+      int o = out.at(r, 0) - xFrom;
+      for (int b = 0; b < blocks.x0.length; b++) {
+        int xx0 = blocks.x0[b];
+        vec.horizontalBlock(src, inRow + c.start[xx0] * ch, blocks.idx, blocks.wts, blocks.tOff[b], blocks.taps[b],
+            blocks.group[b], out.b, o + xx0, out.width, ch, blocks.pixels[b]);
       }
     }
     return out;

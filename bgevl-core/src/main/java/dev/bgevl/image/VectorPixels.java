@@ -97,21 +97,25 @@ final class VectorPixels {
   }
 
   /**
-   * One horizontal block: up to P output pixels of one row. {@code win} is the offset of the block's
-   * first source pixel; {@code idx[t + k·L + j]} is the window byte lane j reads for tap k and
-   * {@code wts[t + k·L + j]} its weight (0 for taps a pixel does not have). Lane results are clipped to
-   * uint8 and stored to the planar row at {@code out[o + c·width + i]} for channel c of pixel i < n.
+   * One horizontal block: n ≤ P output pixels of one row. {@code idx[t + k·L + j]} is the byte of the
+   * current window lane j reads for tap k, {@code wts[t + k·L + j]} its weight (0 for taps a pixel
+   * does not have); taps come in groups of {@code group}, group g reading the window of source bytes
+   * from {@code win + ch·g·group}. Lane results are clipped to uint8 and stored to the planar row:
+   * channel c of pixel i at {@code out[o + c·width + i]}.
    */
-  void horizontalBlock(byte[] src, int win, byte[] idx, int[] wts, int t, int taps,
+  void horizontalBlock(byte[] src, int win, byte[] idx, int[] wts, int t, int taps, int group,
                        byte[] out, int o, int width, int ch, int n) {
-    ByteVector window = win + BW.length() <= src.length
-        ? ByteVector.fromArray(BW, src, win)
-        : ByteVector.fromArray(BW, src, win, BW.indexInRange(win, src.length));
     IntVector acc = IntVector.broadcast(I, HALF);
-    for (int k = 0; k < taps; k++, t += L) {
-      IntVector px = (IntVector) ByteVector.fromArray(BW, idx, t).selectFrom(window)
-          .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
-      acc = acc.add(px.mul(IntVector.fromArray(I, wts, t)));
+    for (int k0 = 0; k0 < taps; k0 += group) {
+      int off = win + ch * k0;
+      ByteVector window = off + BW.length() <= src.length
+          ? ByteVector.fromArray(BW, src, off)
+          : ByteVector.fromArray(BW, src, off, BW.indexInRange(off, src.length));
+      for (int k = k0, end = Math.min(taps, k0 + group); k < end; k++, t += L) {
+        IntVector px = (IntVector) ByteVector.fromArray(BW, idx, t).selectFrom(window)
+            .convertShape(VectorOperators.ZERO_EXTEND_B2I, I, 0);
+        acc = acc.add(px.mul(IntVector.fromArray(I, wts, t)));
+      }
     }
     ByteVector b = clip8(acc);
     int p = L / ch;

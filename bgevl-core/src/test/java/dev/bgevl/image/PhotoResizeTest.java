@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Bit-exactness against Pillow 9.4 at real photo sizes (golden hashes from
  * tools/gen_photo_resize_fixtures.py): 640×480 and portrait/landscape COCO JPEGs and a 3504×2336 PNG,
  * resized to the CLIP sizes (298×224, 448×336, ...), up, and strongly down (where the horizontal pass
- * falls back to scalar blocks), in RGB, L (the R samples) and RGBA (G samples as alpha), every filter;
+ * uses narrow blocks with several windows), in RGB, L (the R samples) and RGBA (G samples as alpha), every filter;
  * and CLIP pixel_values (shortest edge = crop = 224 and 336). Each case runs twice, with the Vector API
  * bodies and scalar only ({@code vec = null}, the path without the incubator module). Tolerance: none
  * (sha256 of the uint8 output, of the float32 pixel_values).
