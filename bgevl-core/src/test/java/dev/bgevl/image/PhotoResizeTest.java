@@ -69,7 +69,7 @@ class PhotoResizeTest {
       int w = c.get("width").asInt(), h = c.get("height").asInt();
       String mode = c.get("mode").asText();
       String label = rel + " " + mode + " -> " + w + "x" + h + " " + f;
-      for (VectorPixels vec : new VectorPixels[] {PixelKernels.vector(), null}) {
+      for (VectorPixels vec : new VectorPixels[] {PixelKernels.loaded(), null}) {
         byte[] got = switch (mode) {
           case "RGB" -> Resampler.resize(rgb, 3, img.width(), img.height(), w, h, f, vec);
           case "L" -> Resampler.resize(l, 1, img.width(), img.height(), w, h, f, vec);
@@ -91,7 +91,7 @@ class PhotoResizeTest {
       int size = c.get("size").asInt();
       ClipImageProcessor p = ClipImageProcessor.fromJson(new ObjectMapper().readTree(
           "{\"size\": " + size + ", \"crop_size\": " + size + ", \"resample\": 3}"), "test");
-      for (VectorPixels vec : new VectorPixels[] {PixelKernels.vector(), null}) {
+      for (VectorPixels vec : new VectorPixels[] {PixelKernels.loaded(), null}) {
         float[] pv = p.preprocess(img, vec);
         assertEquals(3 * size * size, pv.length);
         assertEquals(c.get("pixel_values_sha256").asText(), TestFixtures.sha256(pv),

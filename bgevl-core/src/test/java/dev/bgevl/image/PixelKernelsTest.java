@@ -16,12 +16,25 @@ class PixelKernelsTest {
   void vectorBodiesAreInUse() {
     // The build runs tests with --add-modules jdk.incubator.vector (bgevl.jvmArgs): the fixtures must
     // exercise the vector bodies, not only the scalar fallback.
-    assertNotNull(PixelKernels.vector(), "jdk.incubator.vector not loaded or vector bodies failed to link");
+    assertNotNull(PixelKernels.loaded(), "jdk.incubator.vector not loaded or vector bodies failed to link");
+  }
+
+  @Test
+  void vectorBodiesTakeOverOnceWarm() throws InterruptedException {
+    // Until the warm-up thread has run them enough for C2, callers get null (scalar); afterwards the
+    // bodies. Liveness only: the bound is generous for a loaded machine, not a performance check.
+    long deadline = System.nanoTime() + 300_000_000_000L;
+    VectorPixels v = PixelKernels.vector();
+    while (v == null && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+      v = PixelKernels.vector();
+    }
+    assertNotNull(v, "vector bodies still not warm after 300 s");
   }
 
   @Test
   void yccToRgbVectorEqualsTablesForEveryTriple() {
-    VectorPixels vec = PixelKernels.vector();
+    VectorPixels vec = PixelKernels.loaded();
     int w = 257, h = 256, stride = w * 3 + 7; // 257 % (lanes / 3) != 0: every row ends in the scalar tail
     byte[] ycc = new byte[5 + stride * h];
     for (int y = 0; y < 256; y++) {
@@ -42,7 +55,7 @@ class PixelKernelsTest {
 
   @Test
   void resamplerVectorEqualsScalarOnRandomShapes() {
-    VectorPixels vec = PixelKernels.vector();
+    VectorPixels vec = PixelKernels.loaded();
     Random rnd = new Random(7);
     for (int t = 0; t < 300; t++) {
       int ch = 1 + rnd.nextInt(4);
