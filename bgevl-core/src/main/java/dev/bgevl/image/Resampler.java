@@ -364,13 +364,20 @@ public final class Resampler {
   private static Planes horizontal(byte[] src, int ch, int inW, int firstRow, int lastRow, int xFrom, int xTo,
                                    Coeffs c, VectorPixels vec) {
     Planes out = new Planes(ch, xTo - xFrom, lastRow - firstRow);
-    Blocks blocks = vec == null ? null : new Blocks(c, xFrom, xTo, ch, vec);
+    if (vec == null) {
+      for (int r = 0; r < out.rows; r++) {
+        horizontalScalar(src, ch, (firstRow + r) * inW * ch, c, xFrom, xTo, out, r, xFrom);
+      }
+    } else { // a method of its own: its JIT profile never sees the scalar path
+      horizontalVector(src, ch, inW, firstRow, c, new Blocks(c, xFrom, xTo, ch, vec), vec, out, xFrom);
+    }
+    return out;
+  }
+
+  private static void horizontalVector(byte[] src, int ch, int inW, int firstRow, Coeffs c, Blocks blocks,
+                                       VectorPixels vec, Planes out, int xFrom) {
     for (int r = 0; r < out.rows; r++) {
       int inRow = (firstRow + r) * inW * ch;
-      if (blocks == null) {
-        horizontalScalar(src, ch, inRow, c, xFrom, xTo, out, r, xFrom);
-        continue;
-      }
       int o = out.at(r, 0) - xFrom;
       for (int b = 0; b < blocks.x0.length; b++) {
         int xx0 = blocks.x0[b];
@@ -378,7 +385,6 @@ public final class Resampler {
             blocks.group[b], out.b, o + xx0, out.width, ch, blocks.pixels[b]);
       }
     }
-    return out;
   }
 
   /** Output columns [xa, xb) of one row, one sample at a time. */
@@ -404,10 +410,13 @@ public final class Resampler {
    */
   private static void vertical(Planes in, int rowOffset, int yFrom, int yTo, Coeffs c, VectorPixels vec,
                                Planes out, float[] floats, float[] lut) {
+    if (vec != null) { // a method of its own: its JIT profile never sees the scalar path
+      verticalVector(in, rowOffset, yFrom, yTo, c, vec, out, floats, lut);
+      return;
+    }
     final int width = in.width, h = yTo - yFrom;
     final int[] w = c.weights;
     int[] rows = new int[c.ksize];
-    int[] scratch = new int[vec == null ? 0 : vec.lanes()];
     for (int yy = yFrom; yy < yTo; yy++) {
       int kOff = yy * c.ksize, n = c.count[yy], first = c.start[yy] - rowOffset;
       for (int ch = 0; ch < in.ch; ch++) {
@@ -415,14 +424,6 @@ public final class Resampler {
           rows[k] = in.at(first + k, ch);
         }
         int o = floats == null ? out.at(yy - yFrom, ch) : (ch * h + yy - yFrom) * width;
-        if (vec != null) {
-          if (floats == null) {
-            vec.verticalRow(in.b, rows, n, w, kOff, out.b, o, width);
-          } else {
-            vec.verticalRowToFloat(in.b, rows, n, w, kOff, lut, ch * 256, floats, o, width, scratch);
-          }
-          continue;
-        }
         for (int x = 0; x < width; x++) {
           int s = HALF;
           for (int k = 0; k < n; k++) {
@@ -433,6 +434,27 @@ public final class Resampler {
           } else {
             floats[o + x] = lut[ch * 256 + clip8(s)];
           }
+        }
+      }
+    }
+  }
+
+  private static void verticalVector(Planes in, int rowOffset, int yFrom, int yTo, Coeffs c, VectorPixels vec,
+                                     Planes out, float[] floats, float[] lut) {
+    final int width = in.width, h = yTo - yFrom;
+    int[] rows = new int[c.ksize];
+    int[] scratch = new int[vec.lanes()];
+    for (int yy = yFrom; yy < yTo; yy++) {
+      int kOff = yy * c.ksize, n = c.count[yy], first = c.start[yy] - rowOffset;
+      for (int ch = 0; ch < in.ch; ch++) {
+        for (int k = 0; k < n; k++) {
+          rows[k] = in.at(first + k, ch);
+        }
+        if (floats == null) {
+          vec.verticalRow(in.b, rows, n, c.weights, kOff, out.b, out.at(yy - yFrom, ch), width);
+        } else {
+          vec.verticalRowToFloat(in.b, rows, n, c.weights, kOff, lut, ch * 256, floats, (ch * h + yy - yFrom) * width,
+              width, scratch);
         }
       }
     }
