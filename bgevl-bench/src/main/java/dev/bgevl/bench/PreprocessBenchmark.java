@@ -25,11 +25,15 @@ import org.openjdk.jmh.annotations.Warmup;
  * JPEG decode, CLIP preprocessing (Pillow-exact bicubic resize, crop, rescale, normalize) and both. Sizes:
  * 224 (BGE-VL-base/-large, ViT-B/16 and ViT-L/14) and 336 (the LLaVA-NeXT tower). Compare with
  * tools/preprocess_bench.py (Pillow + numpy) on the same machine.
+ *
+ * <p>Warm-up is 8 × 1 s: the image kernels run scalar until a background thread has warmed their
+ * Vector API bodies (dev.bgevl.image.PixelKernels), which took ~2-5 s on the loaded 2-core machine.
+ * Under load, {@code -bm sample} (p0 = fastest call, p50) is steadier than the average.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 8, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class PreprocessBenchmark {

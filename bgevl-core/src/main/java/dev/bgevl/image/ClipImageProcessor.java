@@ -49,7 +49,7 @@ public final class ClipImageProcessor {
   private final double rescaleFactor;
   private final boolean doNormalize;
   private final float[] mean, std;
-  private final float[][] lut;          // [3][256] uint8 → rescaled, normalized float32
+  private final float[] lut;            // [c·256 + v]: uint8 v of channel c → rescaled, normalized float32
 
   /** All the processor settings; {@code shortestEdge} or ({@code resizeH}, {@code resizeW}) is used. */
   public ClipImageProcessor(boolean doResize, int shortestEdge, int resizeH, int resizeW, Filter resample,
@@ -77,13 +77,13 @@ public final class ClipImageProcessor {
     this.doNormalize = doNormalize;
     this.mean = new float[3];
     this.std = new float[3];
-    this.lut = new float[3][256];
+    this.lut = new float[3 * 256];
     for (int c = 0; c < 3; c++) {
       this.mean[c] = (float) mean[c]; // np.array(mean, dtype=float32)
       this.std[c] = (float) std[c];
       for (int v = 0; v < 256; v++) {
         float x = doRescale ? (float) (v * rescaleFactor) : (float) v; // float64 multiply, then astype(float32)
-        lut[c][v] = doNormalize ? (x - this.mean[c]) / this.std[c] : x;
+        lut[c * 256 + v] = doNormalize ? (x - this.mean[c]) / this.std[c] : x;
       }
     }
   }
@@ -211,12 +211,22 @@ public final class ClipImageProcessor {
 
   /** {@code pixel_values} for one image: float32 CHW [3, cropHeight, cropWidth]. */
   public float[] preprocess(RgbImage img) {
+    return preprocess(img, PixelKernels.vector());
+  }
+
+  /** {@link #preprocess(RgbImage)} with the given resampler vector bodies (null: scalar only). */
+  float[] preprocess(RgbImage img, VectorPixels vec) {
     RgbImage x = img;
     if (doResize) {
       int[] hw = resizedSize(img.width(), img.height());
       if (doCenterCrop && hw[0] >= cropH && hw[1] >= cropW) {
-        // Resample only the crop window: same bytes as resize-then-crop, less work.
+        // Resample only the crop window: same bytes as resize-then-crop, less work; when both passes
+        // run, the vertical one writes pixel_values directly.
         int top = Math.floorDiv(hw[0] - cropH, 2), left = Math.floorDiv(hw[1] - cropW, 2);
+        float[] direct = Resampler.resizeCroppedToPlanes(img, hw[1], hw[0], resample, left, top, cropW, cropH, lut, vec);
+        if (direct != null) {
+          return direct;
+        }
         return toPixelValues(Resampler.resizeCropped(img, hw[1], hw[0], resample, left, top, cropW, cropH), 0, 0, cropH, cropW);
       }
       x = Resampler.resize(img, hw[1], hw[0], resample);
@@ -239,22 +249,22 @@ public final class ClipImageProcessor {
     float[] out = new float[3 * outH * outW];
     byte[] src = x.rgb();
     int plane = outH * outW;
-    float[] l0 = lut[0], l1 = lut[1], l2 = lut[2];
+    final float[] l = lut;
     for (int y = 0; y < outH; y++) {
       int sy = y + top;
       for (int xx = 0; xx < outW; xx++) {
         int sx = xx + left;
         int o = y * outW + xx;
         if (sy < 0 || sy >= x.height() || sx < 0 || sx >= x.width()) {
-          out[o] = l0[0];               // zero padding (uint8 0) before rescale/normalize
-          out[plane + o] = l1[0];
-          out[2 * plane + o] = l2[0];
+          out[o] = l[0];                // zero padding (uint8 0) before rescale/normalize
+          out[plane + o] = l[256];
+          out[2 * plane + o] = l[512];
           continue;
         }
         int p = (sy * x.width() + sx) * 3;
-        out[o] = l0[src[p] & 0xFF];
-        out[plane + o] = l1[src[p + 1] & 0xFF];
-        out[2 * plane + o] = l2[src[p + 2] & 0xFF];
+        out[o] = l[src[p] & 0xFF];
+        out[plane + o] = l[256 + (src[p + 1] & 0xFF)];
+        out[2 * plane + o] = l[512 + (src[p + 2] & 0xFF)];
       }
     }
     return out;

@@ -290,8 +290,6 @@ public final class ImageDecoder {
     }
     byte[] rgb = cmyk ? null : new byte[w * h * 3];
     byte[] pillowCmyk = cmyk ? new byte[w * h * 4] : null;
-    byte[] tmp = new byte[3];
-    int[] row = new int[w * bands];
     int[] planes = fancyH1v2(r, hdr); // non-null only for 4:4:0 components, see below
     // libjpeg hands back interleaved bytes: read them in place when the raster is laid out that way.
     byte[] data = null;
@@ -308,6 +306,8 @@ public final class ImageDecoder {
       Ycc.toRgb(data, base, ss, w, h, rgb);
       return new RgbImage(w, h, rgb);
     }
+    byte[] tmp = new byte[3];
+    int[] row = new int[w * bands];
     for (int y = 0; y < h; y++) {
       if (data != null) {
         int p = base + y * ss;
@@ -428,8 +428,10 @@ public final class ImageDecoder {
 
   /** libjpeg's {@code jdcolor.c} YCbCr→RGB (16-bit fixed point tables), shared by libjpeg-turbo. */
   static final class Ycc {
-    private static final int SCALEBITS = 16;
-    private static final int ONE_HALF = 1 << (SCALEBITS - 1);
+    static final int SCALEBITS = 16;
+    static final int ONE_HALF = 1 << (SCALEBITS - 1);
+    /** FIX(1.40200), FIX(1.77200), FIX(0.71414), FIX(0.34414): the weights of Cr in R, Cb in B, Cr and Cb in G. */
+    static final int CR_R_FIX = fix(1.40200), CB_B_FIX = fix(1.77200), CR_G_FIX = fix(0.71414), CB_G_FIX = fix(0.34414);
     private static final int[] CR_R = new int[256];
     private static final int[] CB_B = new int[256];
     private static final int[] CR_G = new int[256];
@@ -438,10 +440,10 @@ public final class ImageDecoder {
     static {
       for (int i = 0; i < 256; i++) {
         int x = i - 128;
-        CR_R[i] = (fix(1.40200) * x + ONE_HALF) >> SCALEBITS;
-        CB_B[i] = (fix(1.77200) * x + ONE_HALF) >> SCALEBITS;
-        CR_G[i] = -fix(0.71414) * x;
-        CB_G[i] = -fix(0.34414) * x + ONE_HALF;
+        CR_R[i] = (CR_R_FIX * x + ONE_HALF) >> SCALEBITS;
+        CB_B[i] = (CB_B_FIX * x + ONE_HALF) >> SCALEBITS;
+        CR_G[i] = -CR_G_FIX * x;
+        CB_G[i] = -CB_G_FIX * x + ONE_HALF;
       }
     }
 
@@ -458,13 +460,22 @@ public final class ImageDecoder {
       }
     }
 
-    /** Converts interleaved YCbCr rows ({@code stride} bytes apart from {@code base}) to packed RGB. */
+    /**
+     * Converts interleaved YCbCr rows ({@code stride} bytes apart from {@code base}) to packed RGB: the
+     * Vector API body ({@link VectorPixels#yccRow}, the same fixed-point formulas as the tables) takes
+     * what whole vectors cover of each row, the table loop the rest (all of it without the module).
+     */
     static void toRgb(byte[] ycc, int base, int stride, int w, int h, byte[] rgb) {
+      toRgb(ycc, base, stride, w, h, rgb, PixelKernels.vector());
+    }
+
+    static void toRgb(byte[] ycc, int base, int stride, int w, int h, byte[] rgb, VectorPixels vec) {
       final byte[] range = RANGE;
       final int[] crR = CR_R, cbB = CB_B, crG = CR_G, cbG = CB_G;
       for (int y = 0; y < h; y++) {
         int p = base + y * stride, o = y * w * 3;
-        for (int x = 0; x < w; x++, p += 3, o += 3) {
+        int x = vec == null ? 0 : vec.yccRow(ycc, p, rgb, o, w);
+        for (p += 3 * x, o += 3 * x; x < w; x++, p += 3, o += 3) {
           int lum = (ycc[p] & 0xFF) + 512, cb = ycc[p + 1] & 0xFF, cr = ycc[p + 2] & 0xFF;
           rgb[o] = range[lum + crR[cr]];
           rgb[o + 1] = range[lum + ((cbG[cb] + crG[cr]) >> SCALEBITS)];

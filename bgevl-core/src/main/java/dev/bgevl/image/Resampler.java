@@ -29,6 +29,11 @@ public final class Resampler {
    * straight-alpha RGBA use {@link #resizeRgba}.
    */
   public static byte[] resize(byte[] src, int channels, int inW, int inH, int outW, int outH, Filter filter) {
+    return resize(src, channels, inW, inH, outW, outH, filter, PixelKernels.vector());
+  }
+
+  /** {@link #resize(byte[], int, int, int, int, int, Filter)} with the given vector bodies (null: scalar only). */
+  static byte[] resize(byte[] src, int channels, int inW, int inH, int outW, int outH, Filter filter, VectorPixels vec) {
     if (channels < 1 || channels > 4) {
       throw new IllegalArgumentException("channels must be 1..4, got " + channels);
     }
@@ -47,7 +52,7 @@ public final class Resampler {
     if (filter == Filter.NEAREST) {
       return nearest(src, channels, inW, inH, outW, outH);
     }
-    return convolve(src, channels, inW, inH, outW, outH, filter, 0, 0, outW, outH);
+    return convolve(src, channels, inW, inH, outW, outH, filter, 0, 0, outW, outH, vec);
   }
 
   /**
@@ -68,38 +73,66 @@ public final class Resampler {
       }
       return new RgbImage(w, h, out);
     }
-    return new RgbImage(w, h, convolve(in.rgb(), 3, inW, inH, outW, outH, filter, x0, y0, x0 + w, y0 + h));
+    return new RgbImage(w, h, convolve(in.rgb(), 3, inW, inH, outW, outH, filter, x0, y0, x0 + w, y0 + h,
+        PixelKernels.vector()));
   }
 
   /** Pillow's two-pass convolution resize, restricted to output columns [x0, x1) and rows [y0, y1). */
   private static byte[] convolve(byte[] src, int ch, int inW, int inH, int outW, int outH, Filter filter,
-                                 int x0, int y0, int x1, int y1) {
-    Coeffs horiz = Coeffs.compute(inW, outW, filter);
+                                 int x0, int y0, int x1, int y1, VectorPixels vec) {
     Coeffs vert = Coeffs.compute(inH, outH, filter);
-    // Source rows the vertical pass reads for output rows [y0, y1) (all of them when it is skipped).
-    int firstRow = y0, lastRow = y1;
-    if (inH != outH) {
-      firstRow = Integer.MAX_VALUE;
-      lastRow = 0;
-      for (int y = y0; y < y1; y++) {
-        firstRow = Math.min(firstRow, vert.start[y]);
-        lastRow = Math.max(lastRow, vert.start[y] + vert.count[y]);
-      }
+    int[] rows = sourceRows(vert, inH, outH, y0, y1);
+    Planes tmp = inW != outW
+        ? horizontal(src, ch, inW, rows[0], rows[1], x0, x1, Coeffs.compute(inW, outW, filter), vec)
+        : Planes.of(src, ch, inW, rows[0], rows[1], x0, x1); // no horizontal pass: the rows as they are
+    if (inH == outH) {
+      return tmp.interleave();
     }
-    byte[] img;
-    int width = x1 - x0;
-    if (inW != outW) {
-      img = horizontal(src, ch, inW, firstRow, lastRow, x0, x1, horiz);
-    } else { // no horizontal pass: take the rows and columns as they are
-      img = new byte[(lastRow - firstRow) * width * ch];
-      for (int r = firstRow; r < lastRow; r++) {
-        System.arraycopy(src, (r * inW + x0) * ch, img, (r - firstRow) * width * ch, width * ch);
-      }
+    Planes out = new Planes(ch, x1 - x0, y1 - y0);
+    vertical(tmp, rows[0], y0, y1, vert, vec, out, null, null);
+    return out.interleave();
+  }
+
+  /**
+   * The window [x0, x0 + w) × [y0, y0 + h) of the RGB resize to outW × outH, each sample v of channel c
+   * mapped to {@code lut[c·256 + v]} and written channels first, {@code out[(c·h + y)·w + x]}:
+   * CLIPImageProcessor's resize, centre crop, rescale, normalize and transpose in one go. Null when the
+   * resize is not a convolution along both axes (NEAREST, or an axis keeps its size); callers then
+   * resize and map separately.
+   */
+  static float[] resizeCroppedToPlanes(RgbImage in, int outW, int outH, Filter filter, int x0, int y0, int w, int h,
+                                       float[] lut) {
+    return resizeCroppedToPlanes(in, outW, outH, filter, x0, y0, w, h, lut, PixelKernels.vector());
+  }
+
+  static float[] resizeCroppedToPlanes(RgbImage in, int outW, int outH, Filter filter, int x0, int y0, int w, int h,
+                                       float[] lut, VectorPixels vec) {
+    int inW = in.width(), inH = in.height();
+    if (filter == Filter.NEAREST || inW == outW || inH == outH) {
+      return null;
     }
-    if (inH != outH) {
-      img = vertical(img, ch, width, firstRow, y0, y1, vert);
+    if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 + w > outW || y0 + h > outH || lut.length != 3 * 256) {
+      throw new IllegalArgumentException("window " + w + "x" + h + "+" + x0 + "+" + y0 + " outside " + outW + "x" + outH);
     }
-    return img;
+    Coeffs vert = Coeffs.compute(inH, outH, filter);
+    int[] rows = sourceRows(vert, inH, outH, y0, y0 + h);
+    Planes tmp = horizontal(in.rgb(), 3, inW, rows[0], rows[1], x0, x0 + w, Coeffs.compute(inW, outW, filter), vec);
+    float[] out = new float[3 * w * h];
+    vertical(tmp, rows[0], y0, y0 + h, vert, vec, null, out, lut);
+    return out;
+  }
+
+  /** Source rows [first, last) the vertical pass reads for output rows [y0, y1) (all when it is skipped). */
+  private static int[] sourceRows(Coeffs vert, int inH, int outH, int y0, int y1) {
+    if (inH == outH) {
+      return new int[] {y0, y1};
+    }
+    int first = Integer.MAX_VALUE, last = 0;
+    for (int y = y0; y < y1; y++) {
+      first = Math.min(first, vert.start[y]);
+      last = Math.max(last, vert.start[y] + vert.count[y]);
+    }
+    return new int[] {first, last};
   }
 
   /**
@@ -107,10 +140,14 @@ public final class Resampler {
    * four channels, and un-premultiply ({@code RGBa → RGBA}), with Pillow's integer rounding.
    */
   public static byte[] resizeRgba(byte[] rgba, int inW, int inH, int outW, int outH, Filter filter) {
+    return resizeRgba(rgba, inW, inH, outW, outH, filter, PixelKernels.vector());
+  }
+
+  static byte[] resizeRgba(byte[] rgba, int inW, int inH, int outW, int outH, Filter filter, VectorPixels vec) {
     if (filter == Filter.NEAREST || (inW == outW && inH == outH)) {
-      return resize(rgba, 4, inW, inH, outW, outH, filter);
+      return resize(rgba, 4, inW, inH, outW, outH, filter, vec);
     }
-    byte[] out = resize(premultiply(rgba), 4, inW, inH, outW, outH, filter);
+    byte[] out = resize(premultiply(rgba), 4, inW, inH, outW, outH, filter, vec);
     unpremultiplyInPlace(out);
     return out;
   }
@@ -203,97 +240,224 @@ public final class Resampler {
   }
 
   /**
-   * Resamples rows [firstRow, lastRow) of src horizontally, output columns [xFrom, xTo); returns
-   * (lastRow - firstRow) rows of (xTo - xFrom) pixels.
+   * Image rows stored channel-planar, the layout both passes work in: channel c of row r is {@code
+   * width} bytes at {@link #at}(r, c). {@link #PAD} spare bytes at both ends let vector code load and
+   * store whole vectors at the edges.
    */
-  private static byte[] horizontal(byte[] src, int ch, int inW, int firstRow, int lastRow, int xFrom, int xTo, Coeffs c) {
-    int rows = lastRow - firstRow;
-    int outW = xTo - xFrom;
-    byte[] out = new byte[rows * outW * ch];
-    final int[] w = c.weights, start = c.start, count = c.count;
-    final int ksize = c.ksize;
-    for (int r = 0; r < rows; r++) {
-      final int inRow = (firstRow + r) * inW * ch;
-      int o = r * outW * ch;
-      if (ch == 3) {
-        for (int xx = xFrom; xx < xTo; xx++, o += 3) {
-          int p = inRow + start[xx] * 3;
-          int kOff = xx * ksize;
-          final int kEnd = kOff + count[xx];
-          int s0 = HALF, s1 = HALF, s2 = HALF;
-          for (int kk = kOff; kk < kEnd; kk++, p += 3) {
-            int k = w[kk];
-            s0 += (src[p] & 0xFF) * k;
-            s1 += (src[p + 1] & 0xFF) * k;
-            s2 += (src[p + 2] & 0xFF) * k;
-          }
-          out[o] = (byte) clip8(s0);
-          out[o + 1] = (byte) clip8(s1);
-          out[o + 2] = (byte) clip8(s2);
-        }
-      } else if (ch == 4) {
-        for (int xx = xFrom; xx < xTo; xx++, o += 4) {
-          int p = inRow + start[xx] * 4;
-          int kOff = xx * ksize;
-          final int kEnd = kOff + count[xx];
-          int s0 = HALF, s1 = HALF, s2 = HALF, s3 = HALF;
-          for (int kk = kOff; kk < kEnd; kk++, p += 4) {
-            int k = w[kk];
-            s0 += (src[p] & 0xFF) * k;
-            s1 += (src[p + 1] & 0xFF) * k;
-            s2 += (src[p + 2] & 0xFF) * k;
-            s3 += (src[p + 3] & 0xFF) * k;
-          }
-          out[o] = (byte) clip8(s0);
-          out[o + 1] = (byte) clip8(s1);
-          out[o + 2] = (byte) clip8(s2);
-          out[o + 3] = (byte) clip8(s3);
-        }
-      } else {
-        for (int xx = xFrom; xx < xTo; xx++) {
-          int kOff = xx * ksize;
-          int n = count[xx];
-          for (int b = 0; b < ch; b++, o++) {
-            int p = inRow + start[xx] * ch + b;
-            int s = HALF;
-            for (int x = 0; x < n; x++, p += ch) {
-              s += (src[p] & 0xFF) * w[kOff + x];
-            }
-            out[o] = (byte) clip8(s);
+  static final class Planes {
+    static final int PAD = 64;
+    final byte[] b;
+    final int ch, width, rows;
+
+    Planes(int ch, int width, int rows) {
+      this.ch = ch;
+      this.width = width;
+      this.rows = rows;
+      this.b = new byte[PAD + rows * ch * width + PAD];
+    }
+
+    int at(int r, int c) {
+      return PAD + (r * ch + c) * width;
+    }
+
+    /** Rows [first, last), columns [x0, x1) of an interleaved image. */
+    static Planes of(byte[] src, int ch, int inW, int first, int last, int x0, int x1) {
+      Planes p = new Planes(ch, x1 - x0, last - first);
+      for (int r = 0; r < p.rows; r++) {
+        int s = ((first + r) * inW + x0) * ch;
+        for (int c = 0; c < ch; c++) {
+          int o = p.at(r, c);
+          for (int x = 0; x < p.width; x++) {
+            p.b[o + x] = src[s + x * ch + c];
           }
         }
       }
+      return p;
+    }
+
+    byte[] interleave() {
+      byte[] out = new byte[rows * width * ch];
+      for (int r = 0; r < rows; r++) {
+        for (int c = 0; c < ch; c++) {
+          int s = at(r, c), o = r * width * ch + c;
+          for (int x = 0; x < width; x++, o += ch) {
+            out[o] = b[s + x];
+          }
+        }
+      }
+      return out;
+    }
+  }
+
+  /**
+   * The horizontal pass's vector plan for output columns [xFrom, xTo): blocks of n ≤ P = L / ch
+   * consecutive pixels, lane j of a block computing channel j / P of its pixel j % P. A block's taps are
+   * read in groups of {@code group[b]}: per group one window of {@link VectorPixels#windowBytes} source
+   * bytes starting at the block's first source pixel + the group's first tap, from which each tap takes
+   * its lanes' samples through a byte index ({@code idx}), multiplied by per-lane weights ({@code wts},
+   * 0 for taps a pixel does not have). n is chosen per block to minimize the work per pixel: wide
+   * blocks when the taps are few (enlarging, mild reduction), down to one pixel with several windows
+   * for strong reductions.
+   */
+  private static final class Blocks {
+    final int[] x0, pixels, taps, group, tOff;
+    final byte[] idx;
+    final int[] wts;
+
+    Blocks(Coeffs c, int xFrom, int xTo, int ch, VectorPixels vec) {
+      int p = vec.blockPixels(ch), lanes = vec.lanes(), span = vec.windowBytes() / ch;
+      int cap = xTo - xFrom; // at most one block per pixel
+      int[] bx = new int[cap], bn = new int[cap], bt = new int[cap], bg = new int[cap], bo = new int[cap];
+      int nb = 0, total = 0;
+      for (int xx0 = xFrom; xx0 < xTo; nb++) {
+        int bestN = 1, bestK = 0, bestG = 1;
+        double bestCost = Double.MAX_VALUE;
+        int kmax = 0;
+        for (int n = 1; n <= Math.min(p, xTo - xx0); n++) {
+          kmax = Math.max(kmax, c.count[xx0 + n - 1]);
+          int g = span - (c.start[xx0 + n - 1] - c.start[xx0]);
+          if (g < 1) {
+            break;
+          }
+          g = Math.min(g, Math.max(kmax, 1));
+          double cost = (kmax + 2.0 * ((kmax + g - 1) / g)) / n;
+          if (cost < bestCost) {
+            bestCost = cost;
+            bestN = n;
+            bestK = kmax;
+            bestG = g;
+          }
+        }
+        bx[nb] = xx0;
+        bn[nb] = bestN;
+        bt[nb] = bestK;
+        bg[nb] = bestG;
+        bo[nb] = total;
+        total += bestK * lanes;
+        xx0 += bestN;
+      }
+      x0 = java.util.Arrays.copyOf(bx, nb);
+      pixels = java.util.Arrays.copyOf(bn, nb);
+      taps = java.util.Arrays.copyOf(bt, nb);
+      group = java.util.Arrays.copyOf(bg, nb);
+      tOff = java.util.Arrays.copyOf(bo, nb);
+      idx = new byte[total + vec.windowBytes()];
+      wts = new int[total];
+      for (int b = 0; b < nb; b++) {
+        int s0 = c.start[x0[b]];
+        for (int k = 0; k < taps[b]; k++) {
+          int k0 = k / group[b] * group[b]; // first tap of k's window
+          for (int j = 0; j < ch * p; j++) {
+            int i = j % p, xx = x0[b] + i;
+            if (i < pixels[b] && k < c.count[xx]) {
+              int t = tOff[b] + k * lanes + j;
+              idx[t] = (byte) (ch * (c.start[xx] - s0 + k - k0) + j / p);
+              wts[t] = c.weights[xx * c.ksize + k];
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /** Resamples rows [firstRow, lastRow) of src horizontally, output columns [xFrom, xTo), into planes. */
+  private static Planes horizontal(byte[] src, int ch, int inW, int firstRow, int lastRow, int xFrom, int xTo,
+                                   Coeffs c, VectorPixels vec) {
+    Planes out = new Planes(ch, xTo - xFrom, lastRow - firstRow);
+    if (vec == null) {
+      for (int r = 0; r < out.rows; r++) {
+        horizontalScalar(src, ch, (firstRow + r) * inW * ch, c, xFrom, xTo, out, r, xFrom);
+      }
+    } else { // a method of its own: its JIT profile never sees the scalar path
+      horizontalVector(src, ch, inW, firstRow, c, new Blocks(c, xFrom, xTo, ch, vec), vec, out, xFrom);
     }
     return out;
   }
 
-  /**
-   * Resamples vertically. Row i of {@code src} is source row {@code rowOffset + i}. Accumulates whole
-   * rows tap by tap (integer sums, so the order does not change the result) to stay cache-friendly.
-   */
-  private static byte[] vertical(byte[] src, int ch, int width, int rowOffset, int yFrom, int yTo, Coeffs c) {
-    int rowLen = width * ch;
-    byte[] out = new byte[(yTo - yFrom) * rowLen];
-    int[] acc = new int[rowLen];
-    int[] w = c.weights;
-    for (int yy = yFrom; yy < yTo; yy++) {
-      java.util.Arrays.fill(acc, HALF);
-      int kOff = yy * c.ksize;
-      int n = c.count[yy];
-      int first = c.start[yy] - rowOffset;
-      for (int y = 0; y < n; y++) {
-        int k = w[kOff + y];
-        int p = (first + y) * rowLen;
-        for (int i = 0; i < rowLen; i++) {
-          acc[i] += (src[p + i] & 0xFF) * k;
-        }
-      }
-      int o = (yy - yFrom) * rowLen;
-      for (int i = 0; i < rowLen; i++) {
-        out[o + i] = (byte) clip8(acc[i]);
+  private static void horizontalVector(byte[] src, int ch, int inW, int firstRow, Coeffs c, Blocks blocks,
+                                       VectorPixels vec, Planes out, int xFrom) {
+    for (int r = 0; r < out.rows; r++) {
+      int inRow = (firstRow + r) * inW * ch;
+      int o = out.at(r, 0) - xFrom;
+      for (int b = 0; b < blocks.x0.length; b++) {
+        int xx0 = blocks.x0[b];
+        vec.horizontalBlock(src, inRow + c.start[xx0] * ch, blocks.idx, blocks.wts, blocks.tOff[b], blocks.taps[b],
+            blocks.group[b], out.b, o + xx0, out.width, ch, blocks.pixels[b]);
       }
     }
-    return out;
+  }
+
+  /** Output columns [xa, xb) of one row, one sample at a time. */
+  private static void horizontalScalar(byte[] src, int ch, int inRow, Coeffs c, int xa, int xb, Planes out, int r,
+                                       int xFrom) {
+    final int[] w = c.weights;
+    for (int xx = xa; xx < xb; xx++) {
+      int kOff = xx * c.ksize, n = c.count[xx];
+      for (int b = 0; b < ch; b++) {
+        int p = inRow + c.start[xx] * ch + b;
+        int s = HALF;
+        for (int x = 0; x < n; x++, p += ch) {
+          s += (src[p] & 0xFF) * w[kOff + x];
+        }
+        out.b[out.at(r, b) + xx - xFrom] = (byte) clip8(s);
+      }
+    }
+  }
+
+  /**
+   * Resamples vertically output rows [yFrom, yTo); row i of {@code in} is source row {@code rowOffset + i}.
+   * Writes either planes ({@code out}) or, through {@code lut}, channels-first floats ({@code floats}).
+   */
+  private static void vertical(Planes in, int rowOffset, int yFrom, int yTo, Coeffs c, VectorPixels vec,
+                               Planes out, float[] floats, float[] lut) {
+    if (vec != null) { // a method of its own: its JIT profile never sees the scalar path
+      verticalVector(in, rowOffset, yFrom, yTo, c, vec, out, floats, lut);
+      return;
+    }
+    final int width = in.width, h = yTo - yFrom;
+    final int[] w = c.weights;
+    int[] rows = new int[c.ksize];
+    for (int yy = yFrom; yy < yTo; yy++) {
+      int kOff = yy * c.ksize, n = c.count[yy], first = c.start[yy] - rowOffset;
+      for (int ch = 0; ch < in.ch; ch++) {
+        for (int k = 0; k < n; k++) {
+          rows[k] = in.at(first + k, ch);
+        }
+        int o = floats == null ? out.at(yy - yFrom, ch) : (ch * h + yy - yFrom) * width;
+        for (int x = 0; x < width; x++) {
+          int s = HALF;
+          for (int k = 0; k < n; k++) {
+            s += (in.b[rows[k] + x] & 0xFF) * w[kOff + k];
+          }
+          if (floats == null) {
+            out.b[o + x] = (byte) clip8(s);
+          } else {
+            floats[o + x] = lut[ch * 256 + clip8(s)];
+          }
+        }
+      }
+    }
+  }
+
+  private static void verticalVector(Planes in, int rowOffset, int yFrom, int yTo, Coeffs c, VectorPixels vec,
+                                     Planes out, float[] floats, float[] lut) {
+    final int width = in.width, h = yTo - yFrom;
+    int[] rows = new int[c.ksize];
+    int[] scratch = new int[vec.lanes()];
+    for (int yy = yFrom; yy < yTo; yy++) {
+      int kOff = yy * c.ksize, n = c.count[yy], first = c.start[yy] - rowOffset;
+      for (int ch = 0; ch < in.ch; ch++) {
+        for (int k = 0; k < n; k++) {
+          rows[k] = in.at(first + k, ch);
+        }
+        if (floats == null) {
+          vec.verticalRow(in.b, rows, n, c.weights, kOff, out.b, out.at(yy - yFrom, ch), width);
+        } else {
+          vec.verticalRowToFloat(in.b, rows, n, c.weights, kOff, lut, ch * 256, floats, (ch * h + yy - yFrom) * width,
+              width, scratch);
+        }
+      }
+    }
   }
 
   /** Pillow's {@code ImagingScaleAffine} (NEAREST resize): coordinates accumulated in double. */
