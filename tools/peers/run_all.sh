@@ -9,7 +9,7 @@
 #   tools/peers/run_all.sh                 # full run: estimated 8-9 minutes on a quiet 2-core machine
 #   QUICK=1 tools/peers/run_all.sh         # smoke run: fewer runs, batch 1 and 8, no large
 #
-# Env: THREADS (default: nproc), RUNS (5), WARMUP (1), LATENCY_RUNS (20), BATCHES (1,8,32), LARGE (1).
+# Env: THREADS (default: nproc), RUNS (5), WARMUP (3), LATENCY_RUNS (20), BATCHES (1,8,32), LARGE (1).
 # Needs: JDK 25 + Maven (tools/jdk.sh), /usr/bin/python3 with torch 1.13 and numpy
 # (apt-get install -y python3-torch python3-pil python3-numpy libopenblas0-pthread).
 set -euo pipefail
@@ -21,7 +21,7 @@ THREADS="${THREADS:-$(nproc)}"
 if [[ "${QUICK:-0}" == 1 ]]; then
   RUNS="${RUNS:-2}"; WARMUP="${WARMUP:-1}"; LATENCY_RUNS="${LATENCY_RUNS:-5}"; BATCHES="${BATCHES:-1,8}"; LARGE="${LARGE:-0}"
 else
-  RUNS="${RUNS:-5}"; WARMUP="${WARMUP:-1}"; LATENCY_RUNS="${LATENCY_RUNS:-20}"; BATCHES="${BATCHES:-1,8,32}"; LARGE="${LARGE:-1}"
+  RUNS="${RUNS:-5}"; WARMUP="${WARMUP:-3}"; LATENCY_RUNS="${LATENCY_RUNS:-20}"; BATCHES="${BATCHES:-1,8,32}"; LARGE="${LARGE:-1}"
 fi
 PY=/usr/bin/python3
 work="$here/.bgevl-work/bench"
