@@ -62,14 +62,9 @@ final class ClipEncoderLayer {
    */
   void forward(float[] x, int batch, int seq, boolean causal, int[] validLen, Buffers buf) {
     int rows = batch * seq;
-    int headDim = hidden / heads;
-    Ops.layerNorm(x, buf.normed, rows, hidden, layerNorm1Weight, layerNorm1Bias, eps);
-    qkvProj.apply(buf.normed, rows, buf.qkv, Activation.NONE);
+    int headDim = qkv(x, rows, buf);
     Attention.selfAttention(buf.qkv, batch, seq, heads, headDim, (float) Math.pow(headDim, -0.5), causal, validLen, buf.attn);
-    outProj.applyAdd(buf.attn, rows, x);
-    Ops.layerNorm(x, buf.normed, rows, hidden, layerNorm2Weight, layerNorm2Bias, eps);
-    fc1.apply(buf.normed, rows, buf.mlp, act);
-    fc2.applyAdd(buf.mlp, rows, x);
+    residualAndMlp(x, rows, buf);
   }
 
   /**
@@ -81,19 +76,31 @@ final class ClipEncoderLayer {
    */
   void forwardRows(float[] x, int batch, int seq, boolean causal, int[] validLen, int[] query, Buffers buf,
       float[] out) {
-    int rows = batch * seq;
-    int headDim = hidden / heads;
-    Ops.layerNorm(x, buf.normed, rows, hidden, layerNorm1Weight, layerNorm1Bias, eps);
-    qkvProj.apply(buf.normed, rows, buf.qkv, Activation.NONE);
+    int headDim = qkv(x, batch * seq, buf);
     Attention.selfAttentionRows(buf.qkv, batch, seq, heads, headDim, (float) Math.pow(headDim, -0.5), causal, validLen,
         query, buf.attn);
     for (int b = 0; b < batch; b++) {
       System.arraycopy(x, (b * seq + query[b]) * hidden, out, b * hidden, hidden);
     }
-    outProj.applyAdd(buf.attn, batch, out);
-    Ops.layerNorm(out, buf.normed, batch, hidden, layerNorm2Weight, layerNorm2Bias, eps);
-    fc1.apply(buf.normed, batch, buf.mlp, act);
-    fc2.applyAdd(buf.mlp, batch, out);
+    residualAndMlp(out, batch, buf);
+  }
+
+  /** {@code buf.qkv = qkv_proj(layer_norm1(x))} on {@code rows} rows; returns the head size. */
+  private int qkv(float[] x, int rows, Buffers buf) {
+    Ops.layerNorm(x, buf.normed, rows, hidden, layerNorm1Weight, layerNorm1Bias, eps);
+    qkvProj.apply(buf.normed, rows, buf.qkv, Activation.NONE);
+    return hidden / heads;
+  }
+
+  /**
+   * The rest of the block on {@code rows} rows of {@code h} in place, the attention output of row i
+   * being row i of {@code buf.attn}: {@code h += out_proj(attn)}, then {@code h += fc2(act(fc1(layer_norm2(h))))}.
+   */
+  private void residualAndMlp(float[] h, int rows, Buffers buf) {
+    outProj.applyAdd(buf.attn, rows, h);
+    Ops.layerNorm(h, buf.normed, rows, hidden, layerNorm2Weight, layerNorm2Bias, eps);
+    fc1.apply(buf.normed, rows, buf.mlp, act);
+    fc2.applyAdd(buf.mlp, rows, h);
   }
 
   /** Activation scratch for one forward call on {@code rows} rows (views of a {@link Scratch} set). */

@@ -62,7 +62,7 @@ final class VectorKernels implements Kernels {
   // ---------------------------------------------------------------------------------- GEMM
 
   /** Row counts up to this use panel-major order in {@link #drive} (see there). */
-  private static final int FEW_ROWS = Integer.getInteger("bgevl.fewRows", 24);
+  private static final int FEW_ROWS = 24;
 
   @Override
   public void gemm(float[] x, int k, float[] packed, int pw, int n, float[] bias, float[] y,

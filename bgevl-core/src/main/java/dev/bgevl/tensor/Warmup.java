@@ -76,17 +76,15 @@ public final class Warmup {
           l.applyAdd(x, r, y);
         }
       }
-      {
-        Attention.selfAttention(qkv, 2, seq, heads, dim, 0.125f, false, null, att);
-        Attention.selfAttention(qkv, 2, seq, heads, dim, 0.125f, false, new int[] {seq, 2}, att);
-        Attention.selfAttention(qkv, 2, seq, heads, dim, 0.125f, true, new int[] {seq, 2}, att);
-        Attention.selfAttentionRows(qkv, 2, seq, heads, dim, 0.125f, false, null, new int[] {0, 0}, att);
-        Attention.selfAttentionRows(qkv, 2, seq, heads, dim, 0.125f, true, new int[] {seq, 2}, new int[] {2, 1}, att);
-        Ops.layerNorm(rows, normed, seq, dim, gamma, beta, 1e-5f);
-        Ops.rmsNorm(rows, normed, seq, dim, gamma, 1e-5f);
-        Ops.softmax(normed, seq, dim);
-        Ops.l2Normalize(normed, 0, dim);
-      }
+      Attention.selfAttention(qkv, 2, seq, heads, dim, 0.125f, false, null, att);
+      Attention.selfAttention(qkv, 2, seq, heads, dim, 0.125f, false, new int[] {seq, 2}, att);
+      Attention.selfAttention(qkv, 2, seq, heads, dim, 0.125f, true, new int[] {seq, 2}, att);
+      Attention.selfAttentionRows(qkv, 2, seq, heads, dim, 0.125f, false, null, new int[] {0, 0}, att);
+      Attention.selfAttentionRows(qkv, 2, seq, heads, dim, 0.125f, true, new int[] {seq, 2}, new int[] {2, 1}, att);
+      Ops.layerNorm(rows, normed, seq, dim, gamma, beta, 1e-5f);
+      Ops.rmsNorm(rows, normed, seq, dim, gamma, 1e-5f);
+      Ops.softmax(normed, seq, dim);
+      Ops.l2Normalize(normed, 0, dim);
       if (round >= ROUNDS - 12) {
         // Real sequence lengths take loop paths the short ones never enter (4-vector blocks of keys):
         // once the kernels are compiled, let those branches turn up here rather than in the first

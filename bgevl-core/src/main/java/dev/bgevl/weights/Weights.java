@@ -144,28 +144,13 @@ public final class Weights implements TensorSource, AutoCloseable {
   @Override
   public dev.bgevl.tensor.RowSource rows(String name, long... shape) {
     TensorInfo t = tensor(name, shape);
-    long colsL = t.numel() / Math.max(1, shape.length == 0 ? 1 : shape[0]);
-    int cols = Math.toIntExact(colsL);
+    int cols = Math.toIntExact(t.numel() / Math.max(1, shape.length == 0 ? 1 : shape[0]));
     MemorySegment s = t.data();
     long esize = t.dtype().bytes();
     return (row0, count, dst) -> {
-      long off = (long) row0 * cols;
       int n = count * cols;
-      MemorySegment part = s.asSlice(off * esize, n * esize);
-      switch (t.dtype()) {
-        case F32 -> MemorySegment.copy(part, F32_LE, 0, dst, 0, n);
-        case F16 -> {
-          for (int i = 0; i < n; i++) {
-            dst[i] = DType.f16ToF32(part.getAtIndex(I16_LE, i));
-          }
-        }
-        case BF16 -> {
-          for (int i = 0; i < n; i++) {
-            dst[i] = DType.bf16ToF32(part.getAtIndex(I16_LE, i));
-          }
-        }
-        default -> throw new BgeVlException(t.file() + ": tensor '" + t.name() + "' has dtype " + t.dtype() + ", not a float weight");
-      }
+      MemorySegment part = s.asSlice((long) row0 * cols * esize, n * esize);
+      convert(t, part, dst, n);
       part.unload();
     };
   }
@@ -181,22 +166,26 @@ public final class Weights implements TensorSource, AutoCloseable {
       throw new BgeVlException(t.file() + ": tensor '" + t.name() + "' has " + n + " elements, too many for one fp32 array");
     }
     float[] out = new float[(int) n];
-    MemorySegment s = t.data();
+    convert(t, t.data(), out, out.length);
+    return out;
+  }
+
+  /** dst[0, n) = the first n values of {@code src}, which holds elements of t's dtype, as fp32. */
+  private static void convert(TensorInfo t, MemorySegment src, float[] dst, int n) {
     switch (t.dtype()) {
-      case F32 -> MemorySegment.copy(s, F32_LE, 0, out, 0, out.length);
+      case F32 -> MemorySegment.copy(src, F32_LE, 0, dst, 0, n);
       case F16 -> {
-        for (int i = 0; i < out.length; i++) {
-          out[i] = DType.f16ToF32(s.getAtIndex(I16_LE, i));
+        for (int i = 0; i < n; i++) {
+          dst[i] = DType.f16ToF32(src.getAtIndex(I16_LE, i));
         }
       }
       case BF16 -> {
-        for (int i = 0; i < out.length; i++) {
-          out[i] = DType.bf16ToF32(s.getAtIndex(I16_LE, i));
+        for (int i = 0; i < n; i++) {
+          dst[i] = DType.bf16ToF32(src.getAtIndex(I16_LE, i));
         }
       }
       default -> throw new BgeVlException(t.file() + ": tensor '" + t.name() + "' has dtype " + t.dtype() + ", not a float weight");
     }
-    return out;
   }
 
   /** The dtype most weights are stored in (for {@code bgevl info}). */
