@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp bgevl-bench/target/benchmarks.jar dev.bgevl.bench.IndexBenchmark \
- *   [--n 100000] [--dim 512] [--queries 500] [--k 10] [--graph flat|hnsw] [--quantization int4|int8|int7|bit2|bit1|none]
+ *   [--n 100000] [--dim 512] [--queries 500] [--k 10] [--graph flat|hnsw] [--quantization bit1+int4|int4|int8|int7|bit2|bit1|none]
  *   [--quantized] [--m 32] [--beam 200] [--ef 40,100,400] [--threads N] [--dir D]
  * </pre>
  */
@@ -45,7 +45,7 @@ public final class IndexBenchmark {
     int m = VectorIndex.Options.DEFAULT.maxConn();
     int beam = VectorIndex.Options.DEFAULT.beamWidth();
     int[] efs = {Query.DEFAULT_CANDIDATES};
-    VectorIndex.Quantization quantization = null; // as bgevl index: int4 for flat, none for hnsw
+    VectorIndex.Quantization quantization = null; // as bgevl index: bit1+int4 for flat, none for hnsw
     VectorIndex.Graph graph = VectorIndex.Options.DEFAULT.graph();
     int threads = Runtime.getRuntime().availableProcessors();
     Path dir = null;

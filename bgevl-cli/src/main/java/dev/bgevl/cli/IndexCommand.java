@@ -50,7 +50,9 @@ final class IndexCommand implements Callable<Integer> {
 
   @Option(names = "--quantization", paramLabel = "Q",
       description = "New index only: the codes the search scans before re-scoring its top candidates with the float32 "
-          + "vectors: int8, int7, int4, bit2, bit1, or none (float32 only; HNSW only). Default: int4 (flat), none (hnsw).")
+          + "vectors: bit1+int4 (flat only: one-bit codes scanned with popcounts, the best 5% re-ranked with four-bit codes), "
+          + "int8, int7, int4, bit2, bit1 (Lucene's codes), or none (float32 only; HNSW only). "
+          + "Default: bit1+int4 (flat), none (hnsw).")
   String quantization;
 
   @Option(names = "--graph", paramLabel = "G",

@@ -112,7 +112,7 @@ class SearchCommandsTest {
   @Test
   void theIndexLayoutIsChosenAtCreationAndRecorded() throws Exception {
     assertEquals("flat", JSON.readTree(index.resolve("bgevl-index.json").toFile()).get("graph").asText());
-    assertEquals("int4", JSON.readTree(index.resolve("bgevl-index.json").toFile()).get("quantization").asText());
+    assertEquals("bit1+int4", JSON.readTree(index.resolve("bgevl-index.json").toFile()).get("quantization").asText());
     Path hnsw = tmp.resolve("hnsw.idx");
     CliRunner.Result r = CliRunner.run("index", "--model", model(), "--index", hnsw.toString(), "--graph", "hnsw", "--quiet", CORPUS.toString());
     assertEquals(0, r.exit(), r.err());
@@ -130,10 +130,13 @@ class SearchCommandsTest {
       assertEquals(flatHits.get("results").get(i).get("score").asDouble(), hnswHits.get("results").get(i).get("score").asDouble(), 1e-5);
     }
     assertOneLineError(CliRunner.run("index", "--model", model(), "--index", tmp.resolve("bad.idx").toString(), "--quantization", "int3",
-        CORPUS.toString()), "quantization must be one of none, int8, int7, int4, bit2, bit1; got 'int3'");
+        CORPUS.toString()), "quantization must be one of bit1+int4, none, int8, int7, int4, bit2, bit1; got 'int3'");
     assertOneLineError(CliRunner.run("index", "--model", model(), "--index", tmp.resolve("bad.idx").toString(), "--graph", "flat",
         "--quantization", "none", CORPUS.toString()),
-        "a flat index needs a quantization (int8, int7, int4, bit2 or bit1); float32 brute force is the --exact search");
+        "a flat index needs a quantization (bit1+int4, int8, int7, int4, bit2 or bit1); float32 brute force is the --exact search");
+    assertOneLineError(CliRunner.run("index", "--model", model(), "--index", tmp.resolve("bad.idx").toString(), "--graph", "hnsw",
+        "--quantization", "bit1+int4", CORPUS.toString()),
+        "quantization bit1+int4 is for flat indexes; an HNSW graph takes none, int8, int7, int4, bit2 or bit1");
   }
 
   @Test

@@ -19,16 +19,20 @@ import java.nio.file.StandardCopyOption;
  * DIR/
  *   bgevl-index.json   the index's identity, written once when the index is created (temp file +
  *                      atomic rename, so it is either absent or complete):
- *                        {"format": "bgevl-index", "version": 2, "model": "BAAI/BGE-VL-base",
+ *                        {"format": "bgevl-index", "version": 3, "model": "BAAI/BGE-VL-base",
  *                         "modelId": "...", "dim": 512, "normalized": true,
  *                         "similarity": "DOT_PRODUCT",
- *                         "quantization": "none" | "int8" | "int7" | "int4" | "bit2" | "bit1",
+ *                         "quantization": "bit1+int4" | "none" | "int8" | "int7" | "int4" | "bit2" | "bit1",
  *                         "graph": "flat" | "hnsw", "maxConn": 32, "beamWidth": 200 (hnsw only),
  *                         "created": "2026-11-27T00:00:00Z"}
  *                      Version 1 had no graph, maxConn or beamWidth: it is HNSW, M=32, beam 200.
+ *                      Version 3 added quantization bit1+int4 (flat only); v1 and v2 indexes open
+ *                      unchanged.
  *   lucene/            a plain Apache Lucene 10 index (default codec). The vector field's format:
- *                      flat + codes: Lucene104ScalarQuantizedVectorsFormat (no graph; a search
- *                      scores every code); hnsw + none: Lucene99HnswVectorsFormat; hnsw + codes:
+ *                      flat + bit1+int4: dev.bgevl.search.scan.ScanVectorsFormat (SPI name
+ *                      BgeVlScanCodes: Lucene's flat float32 files plus a .bvsc codes file per
+ *                      segment); flat + other codes: Lucene104ScalarQuantizedVectorsFormat (no graph;
+ *                      a search scores every code); hnsw + none: Lucene99HnswVectorsFormat; hnsw + codes:
  *                      Lucene104HnswScalarQuantizedVectorsFormat. The quantized formats keep the
  *                      float32 vectors beside the codes, so the top candidates are re-scored
  *                      exactly. Every commit is atomic: a reader sees the last complete commit,
@@ -59,7 +63,7 @@ import java.nio.file.StandardCopyOption;
  */
 public final class IndexFormat {
   public static final String FORMAT_NAME = "bgevl-index";
-  public static final int VERSION_CURRENT = 2;
+  public static final int VERSION_CURRENT = 3;
   public static final String META_FILE = "bgevl-index.json";
   public static final String LUCENE_DIR = "lucene";
 

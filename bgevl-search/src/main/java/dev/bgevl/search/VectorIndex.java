@@ -66,7 +66,13 @@ public final class VectorIndex implements AutoCloseable {
     /** 2 bits per dimension (the query side is quantized to 4 bits). */
     BIT2("bit2", QuantizedByteVectorValues.ScalarEncoding.DIBIT_QUERY_NIBBLE),
     /** 1 bit per dimension (the query side is quantized to 4 bits). */
-    BIT1("bit1", QuantizedByteVectorValues.ScalarEncoding.SINGLE_BIT_QUERY_NIBBLE);
+    BIT1("bit1", QuantizedByteVectorValues.ScalarEncoding.SINGLE_BIT_QUERY_NIBBLE),
+    /**
+     * Flat only: our own codes ({@link dev.bgevl.search.scan.ScanVectorsFormat}): one bit per
+     * dimension of the rotated vector scanned with popcounts, the best few percent re-ranked with four
+     * bits per dimension, the best candidates scored with float32.
+     */
+    BIT1_INT4("bit1+int4", null);
 
     private final String id;
     private final QuantizedByteVectorValues.ScalarEncoding encoding;
@@ -83,7 +89,7 @@ public final class VectorIndex implements AutoCloseable {
 
     public static Quantization parse(String s) {
       for (Quantization q : values()) if (q.id.equals(s)) return q;
-      throw new BgeVlException("quantization must be one of none, int8, int7, int4, bit2, bit1; got '" + s + "'");
+      throw new BgeVlException("quantization must be one of bit1+int4, none, int8, int7, int4, bit2, bit1; got '" + s + "'");
     }
   }
 
@@ -116,11 +122,12 @@ public final class VectorIndex implements AutoCloseable {
    */
   public record Options(Quantization quantization, Graph graph, int maxConn, int beamWidth) {
     /**
-     * Flat int4 codes, the top candidates re-scored with float32: recall@10 0.996-1.000 on 100k random
-     * 512-d unit vectors, where HNSW (any M, beam or quantization tried) needs a search slower than
-     * brute force for 0.98 (docs/SEARCH.md has the measured frontier).
+     * Flat bit1+int4 codes scanned with popcounts, the top candidates re-scored with float32: recall@10
+     * ≥ 0.99 on 100k random 512-d unit vectors at about a millisecond, where HNSW (any M, beam or
+     * quantization tried) needs a search slower than brute force for 0.98 (docs/SEARCH.md has the
+     * measured frontier).
      */
-    public static final Options DEFAULT = new Options(Quantization.INT4, Graph.FLAT, 32, 200);
+    public static final Options DEFAULT = new Options(Quantization.BIT1_INT4, Graph.FLAT, 32, 200);
 
     /** The HNSW graph over float32 vectors (the default before index format version 2). */
     public static final Options HNSW_FLOAT32 = new Options(Quantization.NONE, Graph.HNSW, 32, 200);
@@ -131,7 +138,10 @@ public final class VectorIndex implements AutoCloseable {
       if (maxConn < 2 || maxConn > 512) throw new BgeVlException("HNSW M (max connections) must be in [2, 512], got " + maxConn);
       if (beamWidth < 1 || beamWidth > 3200) throw new BgeVlException("HNSW beam width must be in [1, 3200], got " + beamWidth);
       if (graph == Graph.FLAT && quantization == Quantization.NONE) {
-        throw new BgeVlException("a flat index needs a quantization (int8, int7, int4, bit2 or bit1); float32 brute force is the --exact search");
+        throw new BgeVlException("a flat index needs a quantization (bit1+int4, int8, int7, int4, bit2 or bit1); float32 brute force is the --exact search");
+      }
+      if (graph == Graph.HNSW && quantization == Quantization.BIT1_INT4) {
+        throw new BgeVlException("quantization bit1+int4 is for flat indexes; an HNSW graph takes none, int8, int7, int4, bit2 or bit1");
       }
     }
 
@@ -266,6 +276,7 @@ public final class VectorIndex implements AutoCloseable {
   /** The Lucene vectors format of these options (see {@link IndexFormat}). */
   static KnnVectorsFormat vectorsFormat(Options o, int workers, java.util.concurrent.ExecutorService pool) {
     if (o.quantization() == Quantization.NONE) return new Lucene99HnswVectorsFormat(o.maxConn(), o.beamWidth(), workers, pool);
+    if (o.quantization() == Quantization.BIT1_INT4) return new dev.bgevl.search.scan.ScanVectorsFormat();
     if (o.graph() == Graph.FLAT) return new Lucene104ScalarQuantizedVectorsFormat(o.quantization().encoding);
     return new Lucene104HnswScalarQuantizedVectorsFormat(o.quantization().encoding, o.maxConn(), o.beamWidth(), workers, pool);
   }

@@ -38,6 +38,7 @@ class IndexOptionsTest {
     for (VectorIndex.Graph g : VectorIndex.Graph.values()) {
       for (VectorIndex.Quantization q : VectorIndex.Quantization.values()) {
         if (g == VectorIndex.Graph.FLAT && q == VectorIndex.Quantization.NONE) continue;
+        if (g == VectorIndex.Graph.HNSW && q == VectorIndex.Quantization.BIT1_INT4) continue;
         Path dir = tmp.resolve(g.id() + "-" + q.id());
         VectorIndex.Options o = new VectorIndex.Options(q, g, 16, 100);
         try (VectorIndex idx = VectorIndex.openOrCreate(dir, "m", "m", DIM, o)) {
@@ -76,14 +77,20 @@ class IndexOptionsTest {
   }
 
   @Test
-  void theDefaultIsFlatInt4AndAFlatIndexRecordsNoGraphParameters(@TempDir Path tmp) throws IOException {
-    assertEquals(new VectorIndex.Options(VectorIndex.Quantization.INT4, VectorIndex.Graph.FLAT, 32, 200), VectorIndex.Options.DEFAULT);
+  void theDefaultIsFlatBit1Int4AndAFlatIndexRecordsNoGraphParameters(@TempDir Path tmp) throws IOException {
+    assertEquals(new VectorIndex.Options(VectorIndex.Quantization.BIT1_INT4, VectorIndex.Graph.FLAT, 32, 200), VectorIndex.Options.DEFAULT);
     try (VectorIndex idx = VectorIndex.openOrCreate(tmp, "m", "m", DIM, VectorIndex.Options.DEFAULT)) {
       fill(idx, 10, 1);
     }
     var json = new ObjectMapper().readTree(tmp.resolve(IndexFormat.META_FILE).toFile());
-    assertEquals("int4", json.get("quantization").asText());
+    assertEquals("bit1+int4", json.get("quantization").asText());
     assertEquals("flat", json.get("graph").asText());
+    assertEquals(3, json.get("version").asInt());
+    // the vectors are stored in our SPI-registered format (Lucene's flat float32 files + our codes file)
+    try (VectorIndex idx = VectorIndex.open(tmp)) {
+      assertEquals("BgeVlScanCodes", idx.searcher().withSearcher(s -> s.getIndexReader().leaves().get(0).reader().getFieldInfos()
+          .fieldInfo(IndexFormat.VECTOR).getAttribute(org.apache.lucene.codecs.perfield.PerFieldKnnVectorsFormat.PER_FIELD_FORMAT_KEY)));
+    }
     assertFalse(json.has("maxConn"));
     assertFalse(json.has("beamWidth"));
   }
@@ -95,7 +102,7 @@ class IndexOptionsTest {
       fill(idx, 10, 1);
     }
     var json = new ObjectMapper().readTree(tmp.resolve(IndexFormat.META_FILE).toFile());
-    assertEquals(2, json.get("version").asInt());
+    assertEquals(3, json.get("version").asInt());
     assertEquals("int4", json.get("quantization").asText());
     assertEquals("hnsw", json.get("graph").asText());
     assertEquals(48, json.get("maxConn").asInt());
@@ -127,9 +134,11 @@ class IndexOptionsTest {
   void badOptionsAndBadIdentityFilesAreOneClearLine(@TempDir Path tmp) throws IOException {
     BgeVlException flat = assertThrows(BgeVlException.class,
         () -> VectorIndex.Options.DEFAULT.withQuantization(VectorIndex.Quantization.NONE));
-    assertEquals("a flat index needs a quantization (int8, int7, int4, bit2 or bit1); float32 brute force is the --exact search",
+    assertEquals("a flat index needs a quantization (bit1+int4, int8, int7, int4, bit2 or bit1); float32 brute force is the --exact search",
         flat.getMessage());
-    assertEquals("quantization must be one of none, int8, int7, int4, bit2, bit1; got 'int3'",
+    assertEquals("quantization bit1+int4 is for flat indexes; an HNSW graph takes none, int8, int7, int4, bit2 or bit1",
+        assertThrows(BgeVlException.class, () -> VectorIndex.Options.DEFAULT.withGraph(VectorIndex.Graph.HNSW)).getMessage());
+    assertEquals("quantization must be one of bit1+int4, none, int8, int7, int4, bit2, bit1; got 'int3'",
         assertThrows(BgeVlException.class, () -> VectorIndex.Quantization.parse("int3")).getMessage());
     assertEquals("graph must be hnsw or flat, got 'ivf'",
         assertThrows(BgeVlException.class, () -> VectorIndex.Graph.parse("ivf")).getMessage());
@@ -145,14 +154,14 @@ class IndexOptionsTest {
     Files.write(tmp.resolve(IndexFormat.META_FILE), m.writeValueAsBytes(json));
     BgeVlException bad = assertThrows(BgeVlException.class, () -> VectorIndex.open(tmp));
     assertTrue(bad.getMessage().startsWith("index " + tmp + ": cannot read bgevl-index.json: "), bad.getMessage());
-    assertTrue(bad.getMessage().contains("quantization must be one of none, int8, int7, int4, bit2, bit1; got 'int3'"), bad.getMessage());
+    assertTrue(bad.getMessage().contains("quantization must be one of bit1+int4, none, int8, int7, int4, bit2, bit1; got 'int3'"), bad.getMessage());
     assertFalse(bad.getMessage().contains("\n"));
 
     json.put("quantization", "none");
-    json.put("version", 3);
+    json.put("version", 4);
     json.put("somethingNew", true);
     Files.write(tmp.resolve(IndexFormat.META_FILE), m.writeValueAsBytes(json));
-    assertEquals("index " + tmp + " has format version 3 but this bgevl reads up to 2: upgrade bgevl",
+    assertEquals("index " + tmp + " has format version 4 but this bgevl reads up to 3: upgrade bgevl",
         assertThrows(BgeVlException.class, () -> VectorIndex.open(tmp)).getMessage());
   }
 }

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Recall@10 against exact search: the CI-sized version of bgevl-bench's IndexBenchmark (100k vectors,
- * see docs/SEARCH.md): the default flat int4 index on 20,000 vectors, HNSW on 5,000 and 2,000 to keep
+ * see docs/SEARCH.md): the default flat bit1+int4 index on 20,000 vectors, HNSW on 5,000 and 2,000 to keep
  * CI fast. Random 512-d unit vectors are the hard case for HNSW (no cluster structure: the true
  * neighbours are barely closer than the rest), so its search width is raised.
  */
@@ -55,7 +55,7 @@ class RecallTest {
     }
   }
 
-  /** The default index (flat int4 codes, float32 re-scoring of the default 100 candidates). */
+  /** The default index (flat bit1+int4 codes, float32 re-scoring of the default 100 candidates). */
   @Test
   void defaultIndexRecallAtTenIsAtLeast098WithTheDefaultCandidates(@TempDir Path tmp) {
     double recall = recall(tmp, 20_000, VectorIndex.Options.DEFAULT, Query.DEFAULT_CANDIDATES);
