@@ -2128,11 +2128,11 @@ final class VectorKernels implements Kernels {
     if (scratch[0].length < headDim * seqPad) {
       scratch[0] = new float[headDim * seqPad];
     }
-    if (scratch[1].length < 2 * (seqPad + headDim)) {
-      scratch[1] = new float[2 * (seqPad + headDim)];
+    if (scratch[1].length < 4 * (seqPad + headDim)) {
+      scratch[1] = new float[4 * (seqPad + headDim)];
     }
     float[] kt = scratch[0];
-    float[] s = scratch[1]; // [scores A | scores B | q A | q B]
+    float[] s = scratch[1]; // [scores A | B | C | D | q A | q B | q C | q D]
     // kᵀ, zero-padded to whole vectors: scores for L keys come from one fma chain over d.
     for (int j = 0; j < keysMax; j++) {
       int ko = ko0 + j * ks;
@@ -2144,10 +2144,33 @@ final class VectorKernels implements Kernels {
       java.util.Arrays.fill(kt, d * seqPad + keysMax, (d + 1) * seqPad, 0f);
     }
     int sb = seqPad;
-    int qa = 2 * seqPad;
+    int sc = 2 * seqPad;
+    int sd = 3 * seqPad;
+    int qa = 4 * seqPad;
     int qb = qa + headDim;
+    int qc = qb + headDim;
+    int qd = qc + headDim;
     int i = qBegin;
     if (!causal && keysMax > 0) {
+      // Four queries at a time: each kᵀ and v load feeds four rows (16 independent fma chains),
+      // each broadcast four; every output's chain is still the one-row chain, so the result is
+      // bit-identical to one query at a time.
+      for (; i + 3 < qEnd; i += 4) {
+        int qo = qo0 + i * qs;
+        for (int d = 0; d < headDim; d++) {
+          s[qa + d] = q[qo + d] * scale;
+          s[qb + d] = q[qo + qs + d] * scale;
+          s[qc + d] = q[qo + 2 * qs + d] * scale;
+          s[qd + d] = q[qo + 3 * qs + d] * scale;
+        }
+        scores4(s, qa, sb, sc, sd, kt, seqPad, headDim, keysMax);
+        float invA = 1f / expShiftedSum(s, 0, keysMax);
+        float invB = 1f / expShiftedSum(s, sb, keysMax);
+        float invC = 1f / expShiftedSum(s, sc, keysMax);
+        float invD = 1f / expShiftedSum(s, sd, keysMax);
+        int oo = oo0 + i * os;
+        weightedValues4(s, sb, keysMax, v, vo0, vs, headDim, out, oo, os, invA, invB, invC, invD);
+      }
       // Two queries at a time: they see the same keys, so each kᵀ and v load feeds two rows
       // (8 independent fma chains instead of 4). Each output's chain is the one-row chain.
       for (; i + 1 < qEnd; i += 2) {
@@ -2181,6 +2204,163 @@ final class VectorKernels implements Kernels {
   }
 
   /** {@link #scores} for two query rows (q at qa, qb; scores to s[0..] and s[sb..]). */
+  /**
+   * Scores of four queries (scaled, at s[qa + r·headDim + d]) against every key, into
+   * s[r·sb + j] for r = 0..3 (sb = seqPad, so rows r lie at 0, sb, sc = 2·sb, sd = 3·sb).
+   */
+  static void scores4(float[] s, int qa, int sb, int sc, int sd, float[] kt, int seqPad, int headDim,
+      int keys) {
+    int qb = qa + headDim;
+    int qc = qb + headDim;
+    int qd = qc + headDim;
+    int j = 0;
+    for (; j + 4 * L <= seqPad && j < keys; j += 4 * L) {
+      FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+      FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+      FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
+      FloatVector d0 = FloatVector.zero(F), d1 = FloatVector.zero(F), d2 = FloatVector.zero(F), d3 = FloatVector.zero(F);
+      for (int d = 0, ko = j; d < headDim; d++, ko += seqPad) {
+        FloatVector k0 = FloatVector.fromArray(F, kt, ko);
+        FloatVector k1 = FloatVector.fromArray(F, kt, ko + L);
+        FloatVector k2 = FloatVector.fromArray(F, kt, ko + 2 * L);
+        FloatVector k3 = FloatVector.fromArray(F, kt, ko + 3 * L);
+        FloatVector qA = FloatVector.broadcast(F, s[qa + d]);
+        a0 = qA.fma(k0, a0);
+        a1 = qA.fma(k1, a1);
+        a2 = qA.fma(k2, a2);
+        a3 = qA.fma(k3, a3);
+        FloatVector qB = FloatVector.broadcast(F, s[qb + d]);
+        b0 = qB.fma(k0, b0);
+        b1 = qB.fma(k1, b1);
+        b2 = qB.fma(k2, b2);
+        b3 = qB.fma(k3, b3);
+        FloatVector qC = FloatVector.broadcast(F, s[qc + d]);
+        c0 = qC.fma(k0, c0);
+        c1 = qC.fma(k1, c1);
+        c2 = qC.fma(k2, c2);
+        c3 = qC.fma(k3, c3);
+        FloatVector qD = FloatVector.broadcast(F, s[qd + d]);
+        d0 = qD.fma(k0, d0);
+        d1 = qD.fma(k1, d1);
+        d2 = qD.fma(k2, d2);
+        d3 = qD.fma(k3, d3);
+      }
+      a0.intoArray(s, j);
+      a1.intoArray(s, j + L);
+      a2.intoArray(s, j + 2 * L);
+      a3.intoArray(s, j + 3 * L);
+      b0.intoArray(s, sb + j);
+      b1.intoArray(s, sb + j + L);
+      b2.intoArray(s, sb + j + 2 * L);
+      b3.intoArray(s, sb + j + 3 * L);
+      c0.intoArray(s, sc + j);
+      c1.intoArray(s, sc + j + L);
+      c2.intoArray(s, sc + j + 2 * L);
+      c3.intoArray(s, sc + j + 3 * L);
+      d0.intoArray(s, sd + j);
+      d1.intoArray(s, sd + j + L);
+      d2.intoArray(s, sd + j + 2 * L);
+      d3.intoArray(s, sd + j + 3 * L);
+    }
+    for (; j < keys; j += L) {
+      FloatVector a0 = FloatVector.zero(F);
+      FloatVector b0 = FloatVector.zero(F);
+      FloatVector c0 = FloatVector.zero(F);
+      FloatVector d0 = FloatVector.zero(F);
+      for (int d = 0, ko = j; d < headDim; d++, ko += seqPad) {
+        FloatVector k0 = FloatVector.fromArray(F, kt, ko);
+        a0 = FloatVector.broadcast(F, s[qa + d]).fma(k0, a0);
+        b0 = FloatVector.broadcast(F, s[qb + d]).fma(k0, b0);
+        c0 = FloatVector.broadcast(F, s[qc + d]).fma(k0, c0);
+        d0 = FloatVector.broadcast(F, s[qd + d]).fma(k0, d0);
+      }
+      a0.intoArray(s, j);
+      b0.intoArray(s, sb + j);
+      c0.intoArray(s, sc + j);
+      d0.intoArray(s, sd + j);
+    }
+  }
+
+  /**
+   * out rows oa, oa + os, oa + 2·os, oa + 3·os = inv_r · Σ_j p_r[j]·v[j] for the four probability
+   * rows at p[r·pb] (pb = seqPad).
+   */
+  static void weightedValues4(float[] p, int pb, int keys, float[] qkv, int vo, int stride,
+      int headDim, float[] out, int oa, int os, float invA, float invB, float invC, float invD) {
+    int pc = 2 * pb;
+    int pd = 3 * pb;
+    int ob = oa + os;
+    int oc = ob + os;
+    int od = oc + os;
+    int d = 0;
+    for (; d + 4 * L <= headDim; d += 4 * L) {
+      FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F), a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
+      FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F), b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
+      FloatVector c0 = FloatVector.zero(F), c1 = FloatVector.zero(F), c2 = FloatVector.zero(F), c3 = FloatVector.zero(F);
+      FloatVector d0 = FloatVector.zero(F), d1 = FloatVector.zero(F), d2 = FloatVector.zero(F), d3 = FloatVector.zero(F);
+      for (int j = 0, o = vo + d; j < keys; j++, o += stride) {
+        FloatVector v0 = FloatVector.fromArray(F, qkv, o);
+        FloatVector v1 = FloatVector.fromArray(F, qkv, o + L);
+        FloatVector v2 = FloatVector.fromArray(F, qkv, o + 2 * L);
+        FloatVector v3 = FloatVector.fromArray(F, qkv, o + 3 * L);
+        FloatVector pA = FloatVector.broadcast(F, p[j]);
+        a0 = pA.fma(v0, a0);
+        a1 = pA.fma(v1, a1);
+        a2 = pA.fma(v2, a2);
+        a3 = pA.fma(v3, a3);
+        FloatVector pB = FloatVector.broadcast(F, p[pb + j]);
+        b0 = pB.fma(v0, b0);
+        b1 = pB.fma(v1, b1);
+        b2 = pB.fma(v2, b2);
+        b3 = pB.fma(v3, b3);
+        FloatVector pC = FloatVector.broadcast(F, p[pc + j]);
+        c0 = pC.fma(v0, c0);
+        c1 = pC.fma(v1, c1);
+        c2 = pC.fma(v2, c2);
+        c3 = pC.fma(v3, c3);
+        FloatVector pD = FloatVector.broadcast(F, p[pd + j]);
+        d0 = pD.fma(v0, d0);
+        d1 = pD.fma(v1, d1);
+        d2 = pD.fma(v2, d2);
+        d3 = pD.fma(v3, d3);
+      }
+      a0.mul(invA).intoArray(out, oa + d);
+      a1.mul(invA).intoArray(out, oa + d + L);
+      a2.mul(invA).intoArray(out, oa + d + 2 * L);
+      a3.mul(invA).intoArray(out, oa + d + 3 * L);
+      b0.mul(invB).intoArray(out, ob + d);
+      b1.mul(invB).intoArray(out, ob + d + L);
+      b2.mul(invB).intoArray(out, ob + d + 2 * L);
+      b3.mul(invB).intoArray(out, ob + d + 3 * L);
+      c0.mul(invC).intoArray(out, oc + d);
+      c1.mul(invC).intoArray(out, oc + d + L);
+      c2.mul(invC).intoArray(out, oc + d + 2 * L);
+      c3.mul(invC).intoArray(out, oc + d + 3 * L);
+      d0.mul(invD).intoArray(out, od + d);
+      d1.mul(invD).intoArray(out, od + d + L);
+      d2.mul(invD).intoArray(out, od + d + 2 * L);
+      d3.mul(invD).intoArray(out, od + d + 3 * L);
+    }
+    for (; d < headDim; d += L) {
+      VectorMask<Float> m = F.indexInRange(d, headDim);
+      FloatVector a0 = FloatVector.zero(F);
+      FloatVector b0 = FloatVector.zero(F);
+      FloatVector c0 = FloatVector.zero(F);
+      FloatVector d0 = FloatVector.zero(F);
+      for (int j = 0, o = vo + d; j < keys; j++, o += stride) {
+        FloatVector v0 = FloatVector.fromArray(F, qkv, o, m);
+        a0 = FloatVector.broadcast(F, p[j]).fma(v0, a0);
+        b0 = FloatVector.broadcast(F, p[pb + j]).fma(v0, b0);
+        c0 = FloatVector.broadcast(F, p[pc + j]).fma(v0, c0);
+        d0 = FloatVector.broadcast(F, p[pd + j]).fma(v0, d0);
+      }
+      a0.mul(invA).intoArray(out, oa + d, m);
+      b0.mul(invB).intoArray(out, ob + d, m);
+      c0.mul(invC).intoArray(out, oc + d, m);
+      d0.mul(invD).intoArray(out, od + d, m);
+    }
+  }
+
   static void scores2(float[] s, int qa, int qb, int sb, float[] kt, int seqPad, int headDim,
       int keys) {
     int j = 0;
