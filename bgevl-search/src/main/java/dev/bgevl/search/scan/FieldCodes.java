@@ -58,6 +58,10 @@ final class FieldCodes {
     this.rotation = new Rotation(dim, seed);
     this.centroid = centroid;
     int padded = rotation.padded();
+    if ((long) count * padded / 8 > Integer.MAX_VALUE - 64) {
+      throw new IllegalArgumentException(count + " vectors of " + dim + " dims are too many for one segment's codes (at most "
+          + (Integer.MAX_VALUE - 64) / (padded / 8) + "); let the merge policy keep segments smaller");
+    }
     int blocks = blocks(count);
     bits = new long[blocks * (padded / 64) * BLOCK];
     bitScale = new float[blocks * BLOCK];
