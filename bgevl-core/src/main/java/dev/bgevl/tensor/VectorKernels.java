@@ -2171,20 +2171,6 @@ final class VectorKernels implements Kernels {
         int oo = oo0 + i * os;
         weightedValues4(s, sb, keysMax, v, vo0, vs, headDim, out, oo, os, invA, invB, invC, invD);
       }
-      // Two queries at a time: they see the same keys, so each kᵀ and v load feeds two rows
-      // (8 independent fma chains instead of 4). Each output's chain is the one-row chain.
-      for (; i + 1 < qEnd; i += 2) {
-        int qo = qo0 + i * qs;
-        for (int d = 0; d < headDim; d++) {
-          s[qa + d] = q[qo + d] * scale;
-          s[qb + d] = q[qo + qs + d] * scale;
-        }
-        scores2(s, qa, qb, sb, kt, seqPad, headDim, keysMax);
-        float invA = 1f / expShiftedSum(s, 0, keysMax);
-        float invB = 1f / expShiftedSum(s, sb, keysMax);
-        int oo = oo0 + i * os;
-        weightedValues2(s, sb, keysMax, v, vo0, vs, headDim, out, oo, oo + os, invA, invB);
-      }
     }
     for (; i < qEnd; i++) {
       int keys = causal ? Math.min(keysMax, i + 1) : keysMax;
@@ -2361,99 +2347,6 @@ final class VectorKernels implements Kernels {
     }
   }
 
-  static void scores2(float[] s, int qa, int qb, int sb, float[] kt, int seqPad, int headDim,
-      int keys) {
-    int j = 0;
-    for (; j + 4 * L <= seqPad && j < keys; j += 4 * L) {
-      FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-      FloatVector a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-      FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
-      FloatVector b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-      for (int d = 0, ko = j; d < headDim; d++, ko += seqPad) {
-        FloatVector k0 = FloatVector.fromArray(F, kt, ko);
-        FloatVector k1 = FloatVector.fromArray(F, kt, ko + L);
-        FloatVector k2 = FloatVector.fromArray(F, kt, ko + 2 * L);
-        FloatVector k3 = FloatVector.fromArray(F, kt, ko + 3 * L);
-        FloatVector qA = FloatVector.broadcast(F, s[qa + d]);
-        FloatVector qB = FloatVector.broadcast(F, s[qb + d]);
-        a0 = qA.fma(k0, a0);
-        a1 = qA.fma(k1, a1);
-        a2 = qA.fma(k2, a2);
-        a3 = qA.fma(k3, a3);
-        b0 = qB.fma(k0, b0);
-        b1 = qB.fma(k1, b1);
-        b2 = qB.fma(k2, b2);
-        b3 = qB.fma(k3, b3);
-      }
-      a0.intoArray(s, j);
-      a1.intoArray(s, j + L);
-      a2.intoArray(s, j + 2 * L);
-      a3.intoArray(s, j + 3 * L);
-      b0.intoArray(s, sb + j);
-      b1.intoArray(s, sb + j + L);
-      b2.intoArray(s, sb + j + 2 * L);
-      b3.intoArray(s, sb + j + 3 * L);
-    }
-    for (; j < keys; j += L) {
-      FloatVector a0 = FloatVector.zero(F);
-      FloatVector b0 = FloatVector.zero(F);
-      for (int d = 0, ko = j; d < headDim; d++, ko += seqPad) {
-        FloatVector k0 = FloatVector.fromArray(F, kt, ko);
-        a0 = FloatVector.broadcast(F, s[qa + d]).fma(k0, a0);
-        b0 = FloatVector.broadcast(F, s[qb + d]).fma(k0, b0);
-      }
-      a0.intoArray(s, j);
-      b0.intoArray(s, sb + j);
-    }
-  }
-
-  /** {@link #weightedValues} for two rows of weights (p at 0 and pb) into oa and ob. */
-  static void weightedValues2(float[] p, int pb, int keys, float[] qkv, int vo, int stride,
-      int headDim, float[] out, int oa, int ob, float invA, float invB) {
-    int d = 0;
-    for (; d + 4 * L <= headDim; d += 4 * L) {
-      FloatVector a0 = FloatVector.zero(F), a1 = FloatVector.zero(F);
-      FloatVector a2 = FloatVector.zero(F), a3 = FloatVector.zero(F);
-      FloatVector b0 = FloatVector.zero(F), b1 = FloatVector.zero(F);
-      FloatVector b2 = FloatVector.zero(F), b3 = FloatVector.zero(F);
-      for (int j = 0, o = vo + d; j < keys; j++, o += stride) {
-        FloatVector v0 = FloatVector.fromArray(F, qkv, o);
-        FloatVector v1 = FloatVector.fromArray(F, qkv, o + L);
-        FloatVector v2 = FloatVector.fromArray(F, qkv, o + 2 * L);
-        FloatVector v3 = FloatVector.fromArray(F, qkv, o + 3 * L);
-        FloatVector pA = FloatVector.broadcast(F, p[j]);
-        FloatVector pB = FloatVector.broadcast(F, p[pb + j]);
-        a0 = pA.fma(v0, a0);
-        a1 = pA.fma(v1, a1);
-        a2 = pA.fma(v2, a2);
-        a3 = pA.fma(v3, a3);
-        b0 = pB.fma(v0, b0);
-        b1 = pB.fma(v1, b1);
-        b2 = pB.fma(v2, b2);
-        b3 = pB.fma(v3, b3);
-      }
-      a0.mul(invA).intoArray(out, oa + d);
-      a1.mul(invA).intoArray(out, oa + d + L);
-      a2.mul(invA).intoArray(out, oa + d + 2 * L);
-      a3.mul(invA).intoArray(out, oa + d + 3 * L);
-      b0.mul(invB).intoArray(out, ob + d);
-      b1.mul(invB).intoArray(out, ob + d + L);
-      b2.mul(invB).intoArray(out, ob + d + 2 * L);
-      b3.mul(invB).intoArray(out, ob + d + 3 * L);
-    }
-    for (; d < headDim; d += L) {
-      VectorMask<Float> m = F.indexInRange(d, headDim);
-      FloatVector a0 = FloatVector.zero(F);
-      FloatVector b0 = FloatVector.zero(F);
-      for (int j = 0, o = vo + d; j < keys; j++, o += stride) {
-        FloatVector v0 = FloatVector.fromArray(F, qkv, o, m);
-        a0 = FloatVector.broadcast(F, p[j]).fma(v0, a0);
-        b0 = FloatVector.broadcast(F, p[pb + j]).fma(v0, b0);
-      }
-      a0.mul(invA).intoArray(out, oa + d, m);
-      b0.mul(invB).intoArray(out, ob + d, m);
-    }
-  }
 
   /** s[j] = Σ_d q[d]·kᵀ[d][j] for j < keys (rounded up to whole vectors), fma chain in d. */
   static void scores(float[] s, int qo, float[] kt, int seqPad, int headDim, int keys) {
