@@ -39,7 +39,7 @@ if [[ ! -f bgevl-bench/target/benchmarks.jar || ! -f bgevl-cli/target/bgevl.jar 
    || [[ -n "$(find . -path ./.git -prune -o \( -name '*.java' -o -name pom.xml \) -newer bgevl-bench/target/benchmarks.jar -print -quit)" ]]; then
   mvn -B -q -ntp -DskipTests package
 fi
-java_ours=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -XX:-TieredCompilation ${BGEVL_JAVA_OPTS:-} -jar bgevl-cli/target/bgevl.jar)
+java_ours=("$JAVA_HOME/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Xmn32m -XX:-TieredCompilation ${BGEVL_JAVA_OPTS:-} -jar bgevl-cli/target/bgevl.jar)
 java_ort=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp bgevl-bench/target/benchmarks.jar dev.bgevl.bench.OrtPeer)
 # the peer runs at its best: OpenBLAS picks its own kernel (these two variables halve it on some machines)
 torch_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS="$THREADS" OMP_NUM_THREADS="$THREADS")
