@@ -54,7 +54,7 @@ public final class Warmup {
     int dim = 64;
     float[] gamma = ramp(dim, 0.03f);
     float[] beta = ramp(dim, 0.05f);
-    int seq = 5; // one block of four queries and a single one
+    int seq = 9; // two blocks of four queries and a single one
     int heads = 2;
     float[] qkv = ramp(2 * seq * 3 * heads * dim, 0.001f);
     float[] att = new float[2 * seq * heads * dim];
