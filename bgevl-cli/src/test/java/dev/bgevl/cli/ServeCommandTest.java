@@ -57,21 +57,19 @@ class ServeCommandTest {
     assertTrue(r.err().contains("max batch"), r.err());
   }
 
-  @Test
-  void servesTheLibrarysEmbeddingsBehindAnApiKey() throws Exception {
-    int port;
+  static int freePort() throws java.io.IOException {
     try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
+      return s.getLocalPort();
     }
-    String[] args = {"serve", "--model", model(), "--port", Integer.toString(port), "--api-key", "k3y", "--index", tmp.resolve("idx").toString()};
-    CompletableFuture<CliRunner.Result> run = CompletableFuture.supplyAsync(() -> CliRunner.run(args));
-    HttpClient http = HttpClient.newHttpClient();
-    String base = "http://127.0.0.1:" + port;
+  }
+
+  /** Waits (60 s at most) until the server started by {@code run} answers /health with 200. */
+  static void awaitHealth(HttpClient http, String base, CompletableFuture<CliRunner.Result> run) throws Exception {
     long deadline = System.currentTimeMillis() + 60_000;
     while (true) {
       try {
         if (http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
-          break;
+          return;
         }
       } catch (java.io.IOException notYet) {
         // not listening yet
@@ -79,6 +77,16 @@ class ServeCommandTest {
       assertTrue(System.currentTimeMillis() < deadline && !run.isDone(), "server did not start: " + (run.isDone() ? run.get().err() : ""));
       Thread.sleep(100);
     }
+  }
+
+  @Test
+  void servesTheLibrarysEmbeddingsBehindAnApiKey() throws Exception {
+    int port = freePort();
+    String[] args = {"serve", "--model", model(), "--port", Integer.toString(port), "--api-key", "k3y", "--index", tmp.resolve("idx").toString()};
+    CompletableFuture<CliRunner.Result> run = CompletableFuture.supplyAsync(() -> CliRunner.run(args));
+    HttpClient http = HttpClient.newHttpClient();
+    String base = "http://127.0.0.1:" + port;
+    awaitHealth(http, base, run);
     String health = http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString()).body();
     assertTrue(health.contains("\"backend\":\"lucene " + tmp.resolve("idx")), health);
     HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(base + "/v1/embeddings")).header("Content-Type", "application/json")
@@ -110,26 +118,12 @@ class ServeCommandTest {
     java.nio.file.Path idx = tmp.resolve("mllm.idx");
     CliRunner.Result built = CliRunner.run("index", "--model", Fixtures.model("mllm-tiny").toString(), "--index", idx.toString(), "--quiet", img.toString());
     assertEquals(0, built.exit(), built.err());
-    int port;
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
+    int port = freePort();
     String[] args = {"serve", "--index", idx.toString(), "--port", Integer.toString(port)};
     CompletableFuture<CliRunner.Result> run = CompletableFuture.supplyAsync(() -> CliRunner.run(args));
     HttpClient http = HttpClient.newHttpClient();
     String base = "http://127.0.0.1:" + port;
-    long deadline = System.currentTimeMillis() + 60_000;
-    while (true) {
-      try {
-        if (http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 200) {
-          break;
-        }
-      } catch (java.io.IOException notYet) {
-        // not listening yet
-      }
-      assertTrue(System.currentTimeMillis() < deadline && !run.isDone(), "server did not start: " + (run.isDone() ? run.get().err() : ""));
-      Thread.sleep(100);
-    }
+    awaitHealth(http, base, run);
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base + "/v1/search")).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString("{\"text\": \"a dog\", \"instruction\": \"Find it: \"}")).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, r.statusCode(), r.body());

@@ -129,11 +129,7 @@ public final class Weights implements TensorSource, AutoCloseable {
   @Override
   public float[] floats(String name, long... shape) {
     TensorInfo t = tensor(name, shape);
-    long n = t.numel();
-    if (n > Integer.MAX_VALUE - 8) {
-      throw new BgeVlException(t.file() + ": tensor '" + t.name() + "' has " + n + " elements, too many for one fp32 array");
-    }
-    float[] out = new float[(int) n];
+    float[] out = fp32Array(t);
     // The copy is all we keep: drop the file pages from this process's resident set as each chunk is
     // copied (they stay in the page cache, and re-fault from the file if read again), so a load's
     // peak RSS is the converted weights plus one chunk, not plus the whole tensor (CLIP's token
@@ -142,7 +138,7 @@ public final class Weights implements TensorSource, AutoCloseable {
     long esize = t.dtype().bytes();
     for (int at = 0; at < out.length; at += COPY_CHUNK) {
       int len = Math.min(COPY_CHUNK, out.length - at);
-      convertInto(t, s.asSlice(at * esize, len * esize), out, at, len);
+      convert(t, s.asSlice(at * esize, len * esize), out, at, len);
       unloadAround(s, at * esize, len * esize);
     }
     return out;
@@ -161,7 +157,7 @@ public final class Weights implements TensorSource, AutoCloseable {
     return (row0, count, dst) -> {
       int n = count * cols;
       long from = (long) row0 * cols * esize;
-      convert(t, s.asSlice(from, n * esize), dst, n);
+      convert(t, s.asSlice(from, n * esize), dst, 0, n);
       unloadAround(s, from, n * esize);
     };
   }
@@ -172,13 +168,18 @@ public final class Weights implements TensorSource, AutoCloseable {
   }
 
   public static float[] toFloats(TensorInfo t) {
+    float[] out = fp32Array(t);
+    convert(t, t.data(), out, 0, out.length);
+    return out;
+  }
+
+  /** An fp32 array for all of t's elements (a one-line error when one array cannot hold them). */
+  private static float[] fp32Array(TensorInfo t) {
     long n = t.numel();
     if (n > Integer.MAX_VALUE - 8) {
       throw new BgeVlException(t.file() + ": tensor '" + t.name() + "' has " + n + " elements, too many for one fp32 array");
     }
-    float[] out = new float[(int) n];
-    convert(t, t.data(), out, out.length);
-    return out;
+    return new float[(int) n];
   }
 
   /**
@@ -199,13 +200,8 @@ public final class Weights implements TensorSource, AutoCloseable {
   /** Elements copied (and their file pages dropped) at a time by {@link #floats}: 4 MB of fp32. */
   private static final int COPY_CHUNK = 1 << 20;
 
-  /** dst[0, n) = the first n values of {@code src}, which holds elements of t's dtype, as fp32. */
-  private static void convert(TensorInfo t, MemorySegment src, float[] dst, int n) {
-    convertInto(t, src, dst, 0, n);
-  }
-
   /** dst[at, at + n) = the first n values of {@code src} (elements of t's dtype), as fp32. */
-  private static void convertInto(TensorInfo t, MemorySegment src, float[] dst, int at, int n) {
+  private static void convert(TensorInfo t, MemorySegment src, float[] dst, int at, int n) {
     switch (t.dtype()) {
       case F32 -> MemorySegment.copy(src, F32_LE, 0, dst, at, n);
       case F16 -> {

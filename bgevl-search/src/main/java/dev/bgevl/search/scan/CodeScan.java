@@ -63,12 +63,14 @@ final class CodeScan {
     constant = -padded * min - delta * levelSum;
   }
 
-  /** One-bit estimates of every vector's dot product with the query, into est[0..count). */
+  /**
+   * One-bit estimates of every vector's dot product with the query, into est[0..count); est holds
+   * whole blocks ({@code FieldCodes.blocks(count) * BLOCK} values; the padding gets junk).
+   */
   void bitEstimates(float[] est) {
     int words = codes.words();
     long[] bits = codes.bits;
     int blocks = FieldCodes.blocks(codes.count);
-    float[] full = est.length >= blocks * FieldCodes.BLOCK ? est : new float[blocks * FieldCodes.BLOCK];
     for (int blk = 0; blk < blocks; blk++) {
       int base = blk * words * FieldCodes.BLOCK;
       LongVector s0 = LongVector.zero(L8);
@@ -88,9 +90,8 @@ final class CodeScan {
       int o = blk * FieldCodes.BLOCK;
       FloatVector a = FloatVector.fromArray(F8, codes.bitScale, o);
       FloatVector pc = FloatVector.fromArray(F8, codes.bitCount, o);
-      sf.mul(twoDelta).add(pc.mul(twoLo)).add(constant).mul(a).add(centerDot).intoArray(full, o);
+      sf.mul(twoDelta).add(pc.mul(twoLo)).add(constant).mul(a).add(centerDot).intoArray(est, o);
     }
-    if (full != est) System.arraycopy(full, 0, est, 0, codes.count);
   }
 
   /**
