@@ -58,10 +58,7 @@ final class FieldCodes {
     this.rotation = new Rotation(dim, seed);
     this.centroid = centroid;
     int padded = rotation.padded();
-    if ((long) count * padded / 8 > Integer.MAX_VALUE - 64) {
-      throw new IllegalArgumentException(count + " vectors of " + dim + " dims are too many for one segment's codes (at most "
-          + (Integer.MAX_VALUE - 64) / (padded / 8) + "); let the merge policy keep segments smaller");
-    }
+    checkSize(dim, count);
     int blocks = blocks(count);
     bits = new long[blocks * (padded / 64) * BLOCK];
     bitScale = new float[blocks * BLOCK];
@@ -70,6 +67,15 @@ final class FieldCodes {
     norm = new float[count];
     lo = new float[count];
     step = new float[count];
+  }
+
+  /** Refuses, in one line, a segment whose codes would overflow an int-indexed array. */
+  static void checkSize(int dim, int count) {
+    int perVector = Rotation.paddedDim(dim) / 8;
+    if ((long) count * perVector > Integer.MAX_VALUE - 64) {
+      throw new IllegalArgumentException(count + " vectors of " + dim + " dims are too many for one segment's codes (at most "
+          + (Integer.MAX_VALUE - 64) / perVector + "); let the merge policy keep segments smaller");
+    }
   }
 
   static int blocks(int count) {
@@ -82,6 +88,7 @@ final class FieldCodes {
 
   /** Encodes {@code count} vectors (vector(ord) for ord in [0, count)) around their mean. */
   static FieldCodes encode(int field, int dim, int count, long seed, IntFunction<float[]> vector) {
+    checkSize(dim, count); // before the passes over the vectors
     float[] centroid = new float[dim];
     double[] sum = new double[dim];
     for (int ord = 0; ord < count; ord++) {

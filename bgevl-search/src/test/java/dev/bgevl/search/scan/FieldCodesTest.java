@@ -123,6 +123,14 @@ class FieldCodesTest {
   }
 
   @Test
+  void aSegmentTooLargeForTheCodeArraysIsOneLine() {
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        () -> FieldCodes.encode(0, 4096, 5_000_000, 1, i -> { throw new AssertionError("no vector is read"); }));
+    assertEquals("5000000 vectors of 4096 dims are too many for one segment's codes (at most 4194303); "
+        + "let the merge policy keep segments smaller", e.getMessage());
+  }
+
+  @Test
   void codesSurviveAWriteAndRead() throws Exception {
     Random r = new Random(3);
     float[][] data = new float[37][];
